@@ -1,0 +1,56 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+
+/**
+ * One config, two builds:
+ *  - default (`vite`, `vite build`): the demo annotator (index.html) into dist/demo;
+ *  - `--mode plugin`: the Label Studio plugin as one self-contained IIFE script,
+ *    dist/plugin/cyto-ml.js, with its worker inlined (a plugin loaded from another origin
+ *    cannot start a worker from its own URL) and the ORT wasm files emitted beside it.
+ * Vitest's unit tests live next to the code as `src/** /*.test.ts`.
+ */
+
+// Cross-origin isolation lets onnxruntime-web use WASM threads. `credentialless` (not
+// `require-corp`) so that images from other origins without CORP headers still load.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'credentialless',
+};
+
+export default defineConfig(({ mode }) => {
+  const pluginBuild = mode === 'plugin';
+  return {
+    base: './',
+    server: { headers: isolationHeaders, port: 5173, strictPort: false },
+    preview: { headers: isolationHeaders, port: 4173 },
+    worker: {
+      format: 'es',
+      rolldownOptions: { output: { inlineDynamicImports: true } },
+    },
+    build: pluginBuild
+      ? {
+          outDir: 'dist/plugin',
+          emptyOutDir: true,
+          sourcemap: false,
+          lib: {
+            entry: 'src/plugin/index.ts',
+            name: 'CytoML',
+            formats: ['iife'],
+            fileName: () => 'cyto-ml.js',
+          },
+          rolldownOptions: { output: { inlineDynamicImports: true } },
+        }
+      : {
+          outDir: 'dist/demo',
+          emptyOutDir: true,
+          sourcemap: false,
+          chunkSizeWarningLimit: 20000,
+        },
+    test: {
+      include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
