@@ -1,0 +1,40 @@
+/**
+ * What the learner persists per (Label Studio project, model id) in IndexedDB.
+ * Structured-clone friendly (typed arrays and plain objects only), so the store keeps it as is.
+ * Owned by src/cluster; src/store only stores and loads it.
+ */
+
+/** Learned state of one Choices control. */
+export interface ControlState {
+  /** The control's `name` in the label config. */
+  control: string;
+  /** All choice values, in config order. */
+  labels: string[];
+  multiple: boolean;
+  /** [cluster][label] counts of labelled embeddings (before smoothing). */
+  clusterLabelCounts: number[][];
+  /** Which head answers for this control, chosen by cross-validated accuracy. */
+  head: 'none' | 'cluster-vote' | 'knn' | 'probe';
+  /** Accuracy estimates that decided `head` (leave-one-out or k-fold), for the status panel. */
+  headAccuracy: Partial<Record<'cluster-vote' | 'knn' | 'probe', number>>;
+  /** Serialised probe weights when `head === 'probe'` ([labels x dim] row-major, then bias). */
+  probe?: { weights: Float32Array; bias: Float32Array };
+}
+
+export interface FittedState {
+  /** Label Studio project id (or the demo's project key). */
+  project: string;
+  modelId: string;
+  /** Embedding width. */
+  dim: number;
+  k: number;
+  /** [k x dim] row-major k-means centres. */
+  centres: Float32Array;
+  /** Increases with every refit of the clusters; part of `model_version`. */
+  fitVersion: number;
+  /** Number of embeddings the clusters were fitted on (drives the auto-refit policy). */
+  fittedOn: number;
+  /** Per Choices control name. */
+  controls: Record<string, ControlState>;
+  updatedAt: number;
+}
