@@ -1,0 +1,259 @@
+/**
+ * A small Label Studio REST client for the browser (works in Node too, given a fetch).
+ *
+ * Auth, two ways:
+ *  - `session` (default): inside the Label Studio page the Django session cookie authorises
+ *    same-origin calls; Django also wants the `csrftoken` cookie echoed as `X-CSRFToken` on
+ *    unsafe methods, or POSTs fail with 403 "CSRF Failed".
+ *  - `token`: `Authorization: Token <key>` (the legacy access token from Account & Settings);
+ *    newer personal access tokens are JWTs sent as `Bearer`: set `scheme: 'Bearer'`.
+ */
+
+import type { ChoicesResult, LabelStudioTask, Prediction } from './types.ts';
+
+/** How requests are authorised. */
+export type LabelStudioAuth =
+  | { kind: 'session'; csrfCookieName?: string }
+  | { kind: 'token'; token: string; scheme?: 'Token' | 'Bearer' };
+
+/** Client options; only what differs from the defaults needs giving. */
+export interface LabelStudioClientOptions {
+  /** Label Studio's origin (and path prefix, if any); '' = same origin as the page. */
+  baseUrl?: string;
+  auth?: LabelStudioAuth;
+  /** Injected for tests and Node; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Cookie string source for the CSRF token; defaults to `document.cookie`. */
+  cookies?: () => string;
+  /** Tasks per page when listing (Label Studio's default page is small). */
+  pageSize?: number;
+}
+
+/** Defaults for {@link LabelStudioClientOptions}. */
+export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
+  baseUrl: '',
+  auth: Object.freeze({ kind: 'session' }) as LabelStudioAuth,
+  pageSize: 100,
+});
+
+/** A project as `GET /api/projects/{id}/` returns it (the fields this project reads). */
+export interface LabelStudioProject {
+  id: number;
+  title?: string;
+  label_config: string;
+  [key: string]: unknown;
+}
+
+/** Body of `POST /api/predictions/`. */
+export interface PredictionCreate extends Prediction {
+  task: number;
+}
+
+/** Body of `POST /api/tasks/{id}/annotations/`. */
+export interface AnnotationCreate {
+  result: ChoicesResult[] | unknown[];
+  was_cancelled?: boolean;
+  ground_truth?: boolean;
+  lead_time?: number;
+  [key: string]: unknown;
+}
+
+/** A failed Label Studio call; `status` 0 means the request never got an answer. */
+export class LabelStudioApiError extends Error {
+  override readonly name = 'LabelStudioApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly method: string,
+    readonly url: string,
+    /** The response body (truncated), for logs. */
+    readonly body: string = '',
+  ) {
+    super(message);
+  }
+}
+
+/** Talks to one Label Studio instance. */
+export class LabelStudioClient {
+  private readonly baseUrl: string;
+  private readonly auth: LabelStudioAuth;
+  private readonly fetchImpl: typeof fetch;
+  private readonly cookies: () => string;
+  private readonly pageSize: number;
+
+  constructor(options: LabelStudioClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_CLIENT_OPTIONS.baseUrl).replace(/\/+$/, '');
+    this.auth = options.auth ?? DEFAULT_CLIENT_OPTIONS.auth;
+    // Bind: the global fetch called as a method of another object throws "Illegal invocation".
+    const f = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
+    if (!f) throw new Error('No fetch available: pass options.fetch.');
+    this.fetchImpl = f;
+    this.cookies = options.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
+    this.pageSize = options.pageSize ?? DEFAULT_CLIENT_OPTIONS.pageSize;
+    if (this.auth.kind === 'token' && !this.auth.token) {
+      throw new Error('auth.kind is "token" but no token was given: copy it from Account & Settings.');
+    }
+  }
+
+  /** `GET /api/projects/{id}/`: the project, with its `label_config`. */
+  async getProject(projectId: number): Promise<LabelStudioProject> {
+    return this.request<LabelStudioProject>('GET', `/api/projects/${projectId}/`, undefined, { projectId });
+  }
+
+  /** `GET /api/tasks/{id}/`. */
+  async getTask(taskId: number): Promise<LabelStudioTask> {
+    return this.request<LabelStudioTask>('GET', `/api/tasks/${taskId}/`);
+  }
+
+  /**
+   * Every task of a project, page by page (`GET /api/tasks?project=ID&page=N&page_size=…`).
+   * Label Studio answers `{tasks, total}` (data manager API, 1.x), a DRF page `{results, count}`
+   * or a bare array (older `/api/projects/{id}/tasks`), and 404 for a page past the end: all
+   * are handled. `fields=all` asks for annotations and predictions with each task.
+   */
+  async listTasks(projectId: number, options: { fields?: 'all' | 'task_only' } = {}): Promise<LabelStudioTask[]> {
+    const all: LabelStudioTask[] = [];
+    for (let page = 1; ; page++) {
+      const query = new URLSearchParams({ project: String(projectId), page: String(page), page_size: String(this.pageSize) });
+      if (options.fields) query.set('fields', options.fields);
+      let body: unknown;
+      try {
+        body = await this.request<unknown>('GET', `/api/tasks?${query}`, undefined, { projectId });
+      } catch (err) {
+        // Past the last page Label Studio answers 404 rather than an empty page.
+        if (page > 1 && err instanceof LabelStudioApiError && err.status === 404) break;
+        throw err;
+      }
+      const { tasks, total } = readTaskPage(body);
+      all.push(...tasks);
+      if (tasks.length === 0) break;
+      if (total !== null ? all.length >= total : tasks.length < this.pageSize) break;
+    }
+    return all;
+  }
+
+  /** `POST /api/predictions/`: store a prediction for a task; returns what Label Studio saved. */
+  async createPrediction(prediction: PredictionCreate): Promise<Prediction & { id: number; task: number }> {
+    const { task, result, score, model_version } = prediction;
+    return this.request('POST', '/api/predictions/', { task, result, score, model_version });
+  }
+
+  /** `POST /api/tasks/{id}/annotations/`: submit an annotation for a task. */
+  async createAnnotation(taskId: number, annotation: AnnotationCreate): Promise<AnnotationCreate & { id: number }> {
+    return this.request('POST', `/api/tasks/${taskId}/annotations/`, annotation);
+  }
+
+  private headers(method: string, hasBody: boolean): Record<string, string> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (hasBody) headers['Content-Type'] = 'application/json';
+    if (this.auth.kind === 'token') {
+      headers.Authorization = `${this.auth.scheme ?? 'Token'} ${this.auth.token}`;
+    } else if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+      const csrf = readCookie(this.cookies(), this.auth.csrfCookieName ?? 'csrftoken');
+      if (csrf) headers['X-CSRFToken'] = csrf;
+    }
+    return headers;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, context: { projectId?: number } = {}): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers: this.headers(method, body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // Session auth needs the cookie; a token must not be mixed with another user's session.
+        credentials: this.auth.kind === 'session' ? 'same-origin' : 'omit',
+      });
+    } catch (err) {
+      throw new LabelStudioApiError(
+        `${method} ${url} got no answer (${(err as Error)?.message ?? err}): Label Studio is unreachable; ` +
+          'check that you are online and that the Label Studio URL is right.',
+        0,
+        method,
+        url,
+      );
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      throw new LabelStudioApiError(explain(response.status, method, url, text, this.auth, context), response.status, method, url, text.slice(0, 500));
+    }
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new LabelStudioApiError(
+        `${method} ${url} answered ${response.status} with non-JSON (is the URL Label Studio's, not a login page or proxy?).`,
+        response.status,
+        method,
+        url,
+        text.slice(0, 500),
+      );
+    }
+  }
+}
+
+/** Tasks and total of one page, whatever the response shape. */
+function readTaskPage(body: unknown): { tasks: LabelStudioTask[]; total: number | null } {
+  if (Array.isArray(body)) return { tasks: body as LabelStudioTask[], total: null };
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if (Array.isArray(b.tasks)) return { tasks: b.tasks as LabelStudioTask[], total: typeof b.total === 'number' ? b.total : null };
+    if (Array.isArray(b.results)) return { tasks: b.results as LabelStudioTask[], total: typeof b.count === 'number' ? b.count : null };
+  }
+  throw new LabelStudioApiError('Unexpected tasks list response: expected an array, {tasks, total} or {results, count}.', 200, 'GET', '/api/tasks');
+}
+
+function explain(
+  status: number,
+  method: string,
+  url: string,
+  body: string,
+  auth: LabelStudioAuth,
+  context: { projectId?: number },
+): string {
+  const head = `${method} ${url} failed with ${status}`;
+  const detail = extractDetail(body);
+  const suffix = detail ? ` Label Studio says: ${detail}` : '';
+  switch (status) {
+    case 401:
+    case 403:
+      if (auth.kind === 'token') {
+        return `${head}: the API token was refused. Copy a valid token from Label Studio's Account & Settings ` +
+          `(newer personal access tokens need scheme "Bearer").${suffix}`;
+      }
+      if (/csrf/i.test(body)) {
+        return `${head}: CSRF check failed. Reload the Label Studio page so the csrftoken cookie is set, or use an API token.${suffix}`;
+      }
+      return `${head}: not logged in. Log in to Label Studio in this browser, or set an API token.${suffix}`;
+    case 404:
+      return context.projectId !== undefined
+        ? `${head}: not found. Check the project id (${context.projectId}) — it is the number in the project's URL.${suffix}`
+        : `${head}: not found. Check the id and the Label Studio URL.${suffix}`;
+    default:
+      return status >= 500
+        ? `${head}: Label Studio had a server error; try again, and check its logs if it persists.${suffix}`
+        : `${head}.${suffix}`;
+  }
+}
+
+function extractDetail(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const d = parsed.detail ?? parsed.message ?? parsed.validation_errors;
+    if (d !== undefined) return (typeof d === 'string' ? d : JSON.stringify(d)).slice(0, 300);
+  } catch {
+    /* not JSON: an HTML error page says nothing useful in a message */
+  }
+  return '';
+}
+
+function readCookie(cookieString: string, name: string): string | null {
+  for (const part of cookieString.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
