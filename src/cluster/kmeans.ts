@@ -141,8 +141,8 @@ async function lloyd(
   report: (iteration: number, inertia: number) => void,
 ): Promise<RunResult> {
   const { values, n, d } = data;
-  let centres = initial;
-  let next = new Float64Array(k * d);
+  let centres: Float64Array = initial;
+  let next: Float64Array = new Float64Array(k * d);
   const labels = new Int32Array(n);
   const previous = new Int32Array(n).fill(-1);
   const minDist = new Float64Array(n);

@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TFJS_MIN_WORK, createDistanceStep, selectDistanceBackend } from './distance-backend.ts';
+import { createTfjsDistanceStep } from './distance-tfjs.ts';
+import { createTsDistanceStep, squaredDistances } from './distance-ts.ts';
+import { fitKMeans } from './kmeans.ts';
+import { makeBlobs } from './testing/make-blobs.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('assignment step: TypeScript and tfjs agree', () => {
+  const data = makeBlobs({ n: 500, d: 33, k: 7, spread: 3, scale: 2, seed: 4 });
+  const centres = Float64Array.from(data.values.subarray(0, 7 * 33));
+
+  it('gives the same labels and distances for one step', async () => {
+    const ts = { labels: new Int32Array(500), dist: new Float64Array(500) };
+    const tfj = { labels: new Int32Array(500), dist: new Float64Array(500) };
+    createTsDistanceStep(data).assign(centres, 7, ts.labels, ts.dist);
+    const step = createTfjsDistanceStep(tf, data);
+    await step.assign(centres, 7, tfj.labels, tfj.dist);
+    step.dispose();
+    expect(Array.from(tfj.labels)).toEqual(Array.from(ts.labels));
+    const direct = squaredDistances(data.values, 500, 33, centres, 7);
+    ts.dist.forEach((v, i) => {
+      expect(Math.abs(v - direct[i * 7 + ts.labels[i]])).toBeLessThan(1e-9 * (1 + v));
+      expect(Math.abs(tfj.dist[i] - v)).toBeLessThan(1e-3 * (1 + v));
+    });
+  });
+
+  it('gives the same k-means fit from the same start', async () => {
+    const init = data.values.slice(0, 7 * 33);
+    const ts = await fitKMeans(data, { k: 7, init });
+    const step = createTfjsDistanceStep(tf, data);
+    const viaTf = await fitKMeans(data, { k: 7, init }, step);
+    step.dispose();
+    expect(viaTf.backend).toBe('tfjs');
+    expect(Array.from(viaTf.labels)).toEqual(Array.from(ts.labels));
+    viaTf.centres.forEach((v, i) => expect(Math.abs(v - ts.centres[i])).toBeLessThan(1e-5));
+  });
+
+  it('does not leak tensors', async () => {
+    const before = tf.memory().numTensors;
+    const step = createTfjsDistanceStep(tf, data);
+    await step.assign(centres, 7, new Int32Array(500), new Float64Array(500));
+    step.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('selectDistanceBackend', () => {
+  it('uses tfjs only with a GPU backend and enough work', () => {
+    const big = { n: 100_000, k: 10, d: 2048 };
+    const small = { n: 1000, k: 5, d: 512 };
+    expect(big.n * big.k * big.d).toBeGreaterThanOrEqual(TFJS_MIN_WORK);
+    expect(selectDistanceBackend(big, 'webgl')).toBe('tfjs');
+    expect(selectDistanceBackend(big, 'webgpu')).toBe('tfjs');
+    expect(selectDistanceBackend(big, null)).toBe('ts');
+    expect(selectDistanceBackend(small, 'webgpu')).toBe('ts');
+  });
+
+  it("'auto' stays in TypeScript for small fits without loading tfjs", async () => {
+    const step = await createDistanceStep('auto', makeBlobs({ n: 20, d: 4, k: 2 }), 2);
+    expect(step.backend).toBe('ts');
+  });
+
+  it('refuses an unknown backend, listing the valid ones', async () => {
+    const data = makeBlobs({ n: 4, d: 2, k: 2 });
+    await expect(createDistanceStep('gpu' as never, data, 2)).rejects.toThrow(/'ts', 'tfjs' or 'auto'/);
+  });
+});
