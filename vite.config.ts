@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
+import { ortRuntimeFiles } from './build-tools/ort-runtime-files.ts';
 
 /**
  * One config, two builds:
@@ -21,10 +22,15 @@ export default defineConfig(({ mode }) => {
   const pluginBuild = mode === 'plugin';
   return {
     base: './',
+    plugins: [ortRuntimeFiles()],
+    // ORT's "extern wasm" builds: the default builds reference their .wasm with
+    // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
+    resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
     server: { headers: isolationHeaders, port: 5173, strictPort: false },
     preview: { headers: isolationHeaders, port: 4173 },
     worker: {
       format: 'es',
+      plugins: () => [ortRuntimeFiles()],
       rolldownOptions: { output: { inlineDynamicImports: true } },
     },
     build: pluginBuild

@@ -1,0 +1,176 @@
+/**
+ * Main-thread client of the engine worker: `embed(url | Blob)` → `Float32Array`, with the
+ * backend and timings available. If the worker dies (out of memory, a crash inside ORT), the
+ * client starts a new one once, re-sends the pending requests, and reports the restart; a
+ * second crash fails the pending requests with `worker-crashed`.
+ */
+import EmbedWorker from './embed-worker.ts?worker&inline';
+import { EngineError, type EngineErrorData } from './engine-errors.ts';
+import type {
+  EmbedItem, EmbedOutcome, EngineConfig, EngineInfo, WorkerRequest, WorkerResponse,
+} from './worker-protocol.ts';
+
+type Pending = { request: WorkerRequest; resolve: (r: WorkerResponse) => void; reject: (e: Error) => void };
+
+export interface EmbedResult {
+  vector: Float32Array;
+  imageKey: string;
+  cacheHit: 'url' | 'content' | 'none';
+  width: number;
+  height: number;
+  timings: Extract<EmbedOutcome, { ok: true }>['timings'];
+}
+
+export interface ClientEvents {
+  /** Called when the worker crashed and was restarted (message in plain words). */
+  onRestart?: (message: string) => void;
+}
+
+/** How many times the client restarts a crashed worker before giving up. */
+const MAX_RESTARTS = 1;
+
+export class EmbeddingClient {
+  private worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private restarts = 0;
+  private ready: Promise<EngineInfo> | undefined;
+  private info_: EngineInfo | undefined;
+  private lastError: EngineErrorData | undefined;
+
+  constructor(private readonly config: EngineConfig, private readonly events: ClientEvents = {}) {
+    this.worker = this.spawn();
+  }
+
+  /** Engine info once started (backend, threads, model, timings); undefined while loading. */
+  get info(): EngineInfo | undefined {
+    return this.info_;
+  }
+
+  /** Number of restarts after crashes. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Start the engine (idempotent). Rejects with an EngineError naming what failed. */
+  start(): Promise<EngineInfo> {
+    this.ready ??= this.send({ kind: 'init', id: 0, config: this.config }).then((r) => {
+      if (r.kind !== 'ready') throw new EngineError('internal', `unexpected reply ${r.kind} to init`);
+      this.info_ = r.info;
+      return r.info;
+    });
+    this.ready.catch(() => { this.ready = undefined; });
+    return this.ready;
+  }
+
+  /** Embed one image; rejects with an EngineError (code + plain message) on failure. */
+  async embed(input: string | Blob, options: { noCache?: boolean } = {}): Promise<EmbedResult> {
+    const [outcome] = await this.embedMany([input], options);
+    if (!outcome.ok) throw EngineError.fromData(outcome.error);
+    return outcome;
+  }
+
+  /** Embed several images in one worker round trip (batched where sizes allow); one outcome each. */
+  async embedMany(inputs: Array<string | Blob>, options: { noCache?: boolean } = {}): Promise<EmbedOutcome[]> {
+    await this.start();
+    const items: EmbedItem[] = await Promise.all(inputs.map(async (input) =>
+      typeof input === 'string' ? { url: input, noCache: options.noCache } : { bytes: await input.arrayBuffer(), noCache: options.noCache }));
+    const response = await this.send({ kind: 'embed', id: 0, items });
+    if (response.kind !== 'embedded') throw new EngineError('internal', `unexpected reply ${response.kind} to embed`);
+    return response.outcomes;
+  }
+
+  /** All cached embeddings of the current model. */
+  async allVectors(): Promise<{ keys: string[]; vectors: Float32Array[] }> {
+    await this.start();
+    const response = await this.send({ kind: 'vectors', id: 0 });
+    if (response.kind !== 'vectors') throw new EngineError('internal', `unexpected reply ${response.kind} to vectors`);
+    return { keys: response.keys, vectors: response.vectors };
+  }
+
+  /** Test hook: make the worker crash, to exercise the restart path. */
+  crashWorkerForTests(): void {
+    this.worker.postMessage({ kind: 'crash', id: this.nextId++ } satisfies WorkerRequest);
+  }
+
+  /** The last error the engine reported, for the status panel. */
+  get lastEngineError(): EngineErrorData | undefined {
+    return this.lastError;
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new EngineError('worker-crashed', 'the embedding worker was stopped'));
+    this.pending.clear();
+  }
+
+  private spawn(): Worker {
+    const worker = new EmbedWorker({ name: 'cyto-ml-engine' });
+    worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
+      const response = event.data;
+      const pending = this.pending.get(response.id);
+      if (!pending) return;
+      this.pending.delete(response.id);
+      if (response.kind === 'error') {
+        this.lastError = response.error;
+        pending.reject(EngineError.fromData(response.error));
+      } else {
+        pending.resolve(response);
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.handleCrash(event.message || 'unknown error');
+    };
+    return worker;
+  }
+
+  private handleCrash(reason: string): void {
+    this.worker.terminate();
+    if (this.restarts >= MAX_RESTARTS) {
+      const error = new EngineError('worker-crashed',
+        `the embedding worker crashed again (${reason}); suggestions are off until the page is reloaded`);
+      this.lastError = error.toData();
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      return;
+    }
+    this.restarts++;
+    const message = `the embedding worker crashed (${reason}) and was restarted`;
+    this.lastError = { code: 'worker-crashed', message };
+    this.events.onRestart?.(message);
+    this.worker = this.spawn();
+    // The new worker knows nothing: if the engine had been started (no init in flight), start
+    // it again first; messages are handled in order, so the re-sent requests follow the init.
+    const inFlight = [...this.pending.values()].filter((p) => p.request.kind !== 'crash');
+    this.pending.clear();
+    if (this.ready && !inFlight.some((p) => p.request.kind === 'init')) {
+      this.ready = undefined;
+      this.start().catch(() => { /* reported through the re-sent requests */ });
+    }
+    for (const p of inFlight) this.resend(p);
+  }
+
+  private resend(p: Pending): void {
+    const id = this.nextId++;
+    const request = { ...p.request, id } as WorkerRequest;
+    this.pending.set(id, { ...p, request });
+    try {
+      this.worker.postMessage(request);
+    } catch (error) {
+      // Image bytes sent before the crash were transferred to the dead worker and are gone.
+      this.pending.delete(id);
+      p.reject(new EngineError('worker-crashed', `could not re-send a request after the worker crashed: ${(error as Error).message}`));
+    }
+  }
+
+  private send(request: WorkerRequest): Promise<WorkerResponse> {
+    const id = this.nextId++;
+    const withId = { ...request, id } as WorkerRequest;
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      this.pending.set(id, { request: withId, resolve, reject });
+      const transfer = withId.kind === 'embed' ? withId.items.flatMap((i) => (i.bytes ? [i.bytes] : [])) : [];
+      this.worker.postMessage(withId, transfer);
+    });
+  }
+}
