@@ -13,12 +13,27 @@ export interface ControlState {
   multiple: boolean;
   /** [cluster][label] counts of labelled embeddings (before smoothing). */
   clusterLabelCounts: number[][];
+  /**
+   * [cluster] number of labelled embeddings with at least one choice for this control. Equals
+   * the row sum of `clusterLabelCounts` for single-choice controls; for multiple-choice ones it
+   * is the denominator of every label's frequency.
+   */
+  clusterItemCounts: number[];
   /** Which head answers for this control, chosen by cross-validated accuracy. */
   head: 'none' | 'cluster-vote' | 'knn' | 'probe';
   /** Accuracy estimates that decided `head` (leave-one-out or k-fold), for the status panel. */
   headAccuracy: Partial<Record<'cluster-vote' | 'knn' | 'probe', number>>;
   /** Serialised probe weights when `head === 'probe'` ([labels x dim] row-major, then bias). */
   probe?: { weights: Float32Array; bias: Float32Array };
+}
+
+/** One annotated item: its embedding and the choices of its latest annotation, per control. */
+export interface LabelledItem {
+  /** Stable item key (e.g. the Label Studio task id); one entry per key. */
+  key: string;
+  embedding: Float32Array;
+  /** Control name -> chosen values; a control the annotation left empty is absent. */
+  labels: Record<string, string[]>;
 }
 
 export interface FittedState {
@@ -36,5 +51,12 @@ export interface FittedState {
   fittedOn: number;
   /** Per Choices control name. */
   controls: Record<string, ControlState>;
+  /**
+   * Every labelled item, the training set of the kNN/probe heads and the source of the
+   * cluster counts after a refit. Updating an item's labels replaces its entry.
+   */
+  labelled: LabelledItem[];
+  /** Where the centres came from: fitted here, or imported from scikit-learn (fitVersion 0). */
+  source: 'local' | 'sklearn';
   updatedAt: number;
 }
