@@ -31,7 +31,8 @@ interface RuntimeFile {
 
 function locateOrtDist(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('onnxruntime-web/package.json')), 'dist');
+  // package.json is not in the package's exports; one of the exported runtime files is.
+  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 }
 
 function hashedName(file: string, bytes: Buffer): string {
