@@ -1,0 +1,134 @@
+/**
+ * The shim: Label Studio's ML backend protocol, the prediction relay, the plugin and model
+ * files, and (with a Label Studio URL) the Community proxy.
+ *
+ * Why fastify: it validates request bodies against JSON schemas (Ajv) before handlers run,
+ * enforces per-route body limits while reading (a 10 MB post is cut off at the limit, not
+ * buffered), parses JSON safely (prototype-poisoning checks), logs structured JSON through
+ * pino, closes gracefully, and has maintained plugins for the rest (@fastify/static with
+ * path-traversal protection, @fastify/cors, @fastify/reply-from for the proxy). Hand-rolled
+ * parsing on node:http would have to redo all of that.
+ */
+import cors from '@fastify/cors';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { installJsonErrors } from './http-errors.ts';
+import { mlBackendRoutes } from './ml-backend-routes.ts';
+import { withDefaults } from './options.ts';
+import type { ShimOptions } from './options.ts';
+import { openPredictionStore } from './prediction-store.ts';
+import { createProxy } from './proxy.ts';
+import { relayRoutes } from './relay-routes.ts';
+import { createCounters } from './shim-counters.ts';
+import { registerStaticFiles } from './static-files.ts';
+
+/** A started shim. */
+export interface RunningShim {
+  /** Base URL of the ML backend server, e.g. `http://127.0.0.1:9090`. */
+  url: string;
+  /** Base URL of the Label Studio proxy, when proxy mode is on. */
+  proxyUrl?: string;
+  /** Stops accepting connections, waits for requests in flight, flushes the store. */
+  close(): Promise<void>;
+}
+
+/** Thrown when a port cannot be listened on; the message says which and what to do. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+async function listen(app: FastifyInstance, port: number, host: string, what: string, flag: string): Promise<string> {
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'is already in use (is another shim running?)' : 'needs privileges';
+      throw new PortInUseError(
+        `cannot start the ${what}: port ${port} on ${host} ${why}. Stop the other program or choose another port with ${flag}.`,
+      );
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shownHost}:${actualPort}`;
+}
+
+/**
+ * Starts the shim with the given options (the rest from `SHIM_DEFAULTS`).
+ * @throws MissingBuildError when the plugin is not built, PortInUseError when a port is taken.
+ */
+export async function startShim(partial: Partial<ShimOptions> = {}): Promise<RunningShim> {
+  const options = withDefaults(partial);
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: options.bodyLimit,
+    // Label Studio's payloads are JSON already; a string where a number belongs is a bug to
+    // report, not to coerce.
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  installJsonErrors(app);
+  // Only JSON bodies: without this fastify would hand text/plain posts to handlers as strings.
+  app.removeContentTypeParser('text/plain');
+
+  const counters = createCounters();
+  let proxy: FastifyInstance | undefined;
+  try {
+    await registerStaticFiles(app, { pluginDir: options.pluginDir, modelsDir: options.modelsDir, prefix: '' });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const store = await openPredictionStore(options.dataDir, app.log);
+
+  try {
+    const origins = [...options.allowOrigins];
+    if (options.labelStudioUrl) origins.push(new URL(options.labelStudioUrl).origin);
+    await app.register(cors, {
+      origin: origins.length > 0 ? origins : false,
+      methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization'],
+      maxAge: 600,
+    });
+    await app.register(relayRoutes, { store, counters });
+    await app.register(mlBackendRoutes, { store, counters, basicAuth: options.basicAuth, bodyLimit: options.bodyLimit });
+
+    const url = await listen(app, options.port, options.host, 'ML backend server', '--port');
+    let proxyUrl: string | undefined;
+    if (options.labelStudioUrl) {
+      proxy = await createProxy({
+        labelStudioUrl: options.labelStudioUrl,
+        isolate: options.isolate,
+        pluginDir: options.pluginDir,
+        modelsDir: options.modelsDir,
+        store,
+        counters,
+        logger: app.log,
+      });
+      proxyUrl = await listen(proxy, options.proxyPort, options.host, 'Label Studio proxy', '--proxy-port');
+      app.log.info({ proxyUrl, labelStudio: options.labelStudioUrl }, 'open Label Studio through the proxy to get the plugin');
+    }
+    app.log.info({ url, dataDir: options.dataDir }, 'ML backend shim ready: use this URL in Project > Settings > Model');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      proxyUrl,
+      close() {
+        closing ??= (async () => {
+          await proxy?.close();
+          await app.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await proxy?.close();
+    await app.close();
+    await store.close();
+    throw error;
+  }
+}
