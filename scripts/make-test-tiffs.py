@@ -87,6 +87,19 @@ def main():
     im16 = Image.frombytes('I;16', (64, 64), g16.astype('<u2').tobytes())
     save('grey16-raw.tif', im16)
 
+    # The same values big-endian ("MM" byte order).
+    save('grey16-be.tif', Image.frombytes('I;16B', (64, 64), g16.astype('>u2').tobytes()))
+
+    # Palette (photometric 3): expectations are for the RGB it expands to.
+    pal = Image.fromarray(smooth_rgb(10, 6), 'RGB').convert('P', palette=Image.ADAPTIVE, colors=16)
+    save('palette.tif', pal, compression='packbits')
+    rgb_of_pal = np.asarray(pal.convert('RGB')).astype(np.int64)
+    expected['palette.tif']['rgbSum'] = int(rgb_of_pal.sum())
+    expected['palette.tif']['rgbSamples'] = samples_at(rgb_of_pal, [(0, 0), (9, 5), (4, 3)])
+
+    # Bilevel (1 bit per sample): a real TIFF we refuse as unsupported.
+    save('bilevel.tif', Image.fromarray(smooth_rgb(16, 4)[:, :, 0] > 128))
+
     # Multi-page: page 0 is 12x10 RGB, page 1 is bigger; decoders must use page 0.
     p0 = Image.fromarray(smooth_rgb(12, 10), 'RGB')
     p1 = Image.fromarray(smooth_rgb(50, 40), 'RGB')

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeTiff } from './decode-tiff.ts';
 import { ImageError } from './image-errors.ts';
 import type { Pixels } from './pixels.ts';
-import { expectedTiff, loadTestImage } from './test-images/load.ts';
+import { expected, expectedTiff, loadTestImage } from './test-images/load.ts';
 
 function sum(p: Pixels): number {
   let s = 0;
@@ -80,6 +80,21 @@ describe('decodeTiff: generated files, checked against PIL/libtiff', () => {
     expect(at(p, 19, 15)[3]).toBe(0);
   });
 
+  it('big-endian ("MM") 16-bit decodes to the same values as little-endian', async () => {
+    const be = await decodeTiff(loadTestImage('grey16-be.tif'));
+    const le = await decodeTiff(loadTestImage('grey16-raw.tif'));
+    expect(be.bitDepth).toBe(16);
+    expect(be.data).toEqual(le.data);
+  });
+
+  it('palette (PackBits) expands to RGB as PIL does', async () => {
+    const e = expected['palette.tif'] as { rgbSum: number; rgbSamples: { x: number; y: number; v: number[] }[] };
+    const p = await decodeTiff(loadTestImage('palette.tif'));
+    expect([p.channels, p.bitDepth]).toEqual([3, 8]);
+    expect(sum(p)).toBe(e.rgbSum);
+    for (const s of e.rgbSamples) expect(at(p, s.x, s.y)).toEqual(s.v);
+  });
+
   it('multi-page: decodes the first page only', async () => {
     const e = expectedTiff('multipage.tif');
     const p = await decodeTiff(loadTestImage('multipage.tif'));
@@ -125,6 +140,10 @@ describe('decodeTiff: bad input', () => {
 
   it('a smaller budget is honoured', async () => {
     await expectImageError(decodeTiff(loadTestImage('rgb-raw.tif'), { maxPixels: 100 }), 'too-large');
+  });
+
+  it('1-bit bilevel → unsupported', async () => {
+    await expectImageError(decodeTiff(loadTestImage('bilevel.tif')), 'unsupported', /1 bits per sample/);
   });
 
   it('32-bit float samples → unsupported, listing what is supported', async () => {

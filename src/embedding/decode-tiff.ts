@@ -15,7 +15,7 @@
  * strict CSP page cannot do). geotiff's decoders are dynamic imports in its registry; Vite
  * bundles them (as chunks, or inline in the worker and plugin builds).
  */
-import { fromArrayBuffer } from 'geotiff';
+import { fromArrayBuffer, type GeoTIFFImage } from 'geotiff';
 import { ImageError, describeCause } from './image-errors.ts';
 import { MAX_DECODE_PIXELS, assertPixels, checkDimensions, type PixelChannels, type Pixels } from './pixels.ts';
 
@@ -81,7 +81,7 @@ export async function decodeTiff(buffer: ArrayBuffer, options: DecodeTiffOptions
   }
 
   // 1. Header and first directory only.
-  let image: Awaited<ReturnType<Awaited<ReturnType<typeof fromArrayBuffer>>['getImage']>>;
+  let image: GeoTIFFImage;
   try {
     const tiff = await fromArrayBuffer(buffer);
     image = await tiff.getImage(0);
@@ -170,7 +170,7 @@ export async function decodeTiff(buffer: ArrayBuffer, options: DecodeTiffOptions
 }
 
 /** Checks that every strip/tile lies inside the file; a cut file fails here, before decoding. */
-async function checkBlockExtents(image: { getFileDirectory(): any }, byteLength: number): Promise<void> {
+async function checkBlockExtents(image: GeoTIFFImage, byteLength: number): Promise<void> {
   const dir = image.getFileDirectory();
   const tiled = !dir.hasTag('StripOffsets');
   let offsets: number[];
@@ -205,7 +205,7 @@ interface Layout {
 
 /** Interleaved raster with `spp` samples → Pixels with 1, 3 or 4 channels. */
 async function toPixels(
-  image: { getFileDirectory(): any },
+  image: GeoTIFFImage,
   raster: ArrayLike<number>,
   l: Layout,
 ): Promise<Pixels> {
