@@ -168,6 +168,25 @@ describe('IndexedDB embedding cache specifics', () => {
     expect(cache.stats().evicted).toBe(2);
   });
 
+  it('also evicts when the browser aborts the transaction for quota (requests see only AbortError)', async () => {
+    const clock = manualClock();
+    const { cache } = await idbCache({ now: clock.now });
+    for (const key of ['a', 'b', 'c']) {
+      await cache.put(input(key, 0));
+      clock.advance(1);
+    }
+    const originalPut = IDBObjectStore.prototype.put;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(function (this: IDBObjectStore, ...args) {
+      const request = originalPut.apply(this, args);
+      // What a browser does when the commit exceeds the quota: abort with tx.error set.
+      (this.transaction as unknown as { _abort(name: string): void })._abort('QuotaExceededError');
+      return request;
+    });
+    await cache.put(input('d', 0));
+    expect((await cache.getAll('resnet18')).keys).toEqual(['b', 'c', 'd']);
+    expect(cache.stats().evicted).toBe(1);
+  });
+
   it('rethrows when the retry after eviction hits the quota again, leaving nothing half-written', async () => {
     const { cache } = await idbCache();
     await cache.putMany([input('a', 1), input('b', 2)]);

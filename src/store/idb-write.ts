@@ -38,7 +38,9 @@ export async function commitWrites<DB extends DBSchema, Names extends StoreNames
     } catch {
       // Already finished or aborted by the failing request: nothing left to undo.
     }
-    throw error;
+    // When the browser aborts the transaction (quota hit at commit, a constraint), request
+    // promises reject with a bare AbortError; the transaction's own error says why.
+    throw tx.error ?? error;
   }
 }
 

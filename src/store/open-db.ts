@@ -75,7 +75,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
 
   let db: IDBPDatabase<CytoDB> | undefined;
   let reason = '';
-  const factory = options.indexedDB === undefined ? (globalThis as { indexedDB?: IDBFactory }).indexedDB : options.indexedDB;
+  const factory = options.indexedDB === undefined ? globalIndexedDB() : options.indexedDB;
   if (options.indexedDB === null) {
     reason = 'persistent storage is turned off in the settings';
   } else if (!factory) {
@@ -178,6 +178,15 @@ export function openCytoDB(factory: IDBFactory, name: string, timeoutMs: number)
       finish(() => reject(new StorageUnavailableError(`IndexedDB failed to open: ${describe(request.error)}`)));
     };
   });
+}
+
+/** The global factory; reading it throws a SecurityError in some sandboxed frames. */
+function globalIndexedDB(): IDBFactory | undefined {
+  try {
+    return (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(error: unknown): string {

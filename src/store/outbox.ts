@@ -58,6 +58,11 @@ export interface OutboxOptions extends RetryPolicy {
   isOnline: () => boolean;
   /** Cross-tab lock; null disables it. */
   locks: OutboxLocks | null;
+  /**
+   * A request that has not answered after this long is aborted and counts as a network error;
+   * without it one hung request would hold the flush (and so every later flush) forever.
+   */
+  requestTimeoutMs: number;
 }
 
 /** Longest error text kept per item (a server's error page can be large). */
@@ -75,6 +80,7 @@ export function defaultOutboxOptions(): OutboxOptions {
     random: Math.random,
     isOnline: () => nav?.onLine !== false,
     locks: nav?.locks ?? null,
+    requestTimeoutMs: 30_000,
   };
 }
 
@@ -174,14 +180,21 @@ export class DurableOutbox implements Outbox {
     for (const item of await this.records.list()) {
       if (item.state !== 'pending' || item.nextAttemptAt > startedAt || paused.has(item.target)) continue;
       let response: Response;
+      const abort = new AbortController();
+      const timer = setTimeout(
+        () => abort.abort(new Error(`no answer within ${this.options.requestTimeoutMs} ms`)),
+        this.options.requestTimeoutMs,
+      );
       try {
-        response = await fetchImpl(item.url, requestInit(item));
+        response = await fetchImpl(item.url, { ...requestInit(item), signal: abort.signal });
       } catch (error) {
         // Network error (offline, DNS, CORS, refused): the whole target is out of reach.
         await this.backOff(item, undefined, `network: ${errorText(error)}`, undefined);
         report.retried++;
         paused.add(item.target);
         continue;
+      } finally {
+        clearTimeout(timer);
       }
       const outcome = classifyStatus(response.status);
       switch (outcome) {

@@ -94,35 +94,44 @@ export class IdbProgressStore implements ProgressStore {
   }
 }
 
-/** Memory implementation. */
+/**
+ * Memory implementation. Each operation reads and writes without an `await` in between, so
+ * concurrent calls cannot interleave and lose ids (the transaction does that for IndexedDB).
+ */
 export class MemoryProgressStore implements ProgressStore {
   private readonly records = new Map<string, ProgressRecord>();
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
   async get(project: string, jobId: string): Promise<ProgressRecord | undefined> {
-    const record = this.records.get(`${project}\u0000${jobId}`);
+    const record = this.read(project, jobId);
     return record && structuredClone(record);
   }
 
   async start(project: string, jobId: string, total: number): Promise<ProgressRecord> {
-    return this.save(updates.start(await this.get(project, jobId), project, jobId, total, this.now()));
+    return this.save(updates.start(this.read(project, jobId), project, jobId, total, this.now()));
   }
 
   async markDone(project: string, jobId: string, taskIds: readonly (string | number)[]): Promise<ProgressRecord> {
-    const existing = await this.get(project, jobId);
-    if (!existing) throw missing(project, jobId);
-    return this.save(updates.markDone(existing, taskIds, this.now()));
+    return this.save(updates.markDone(this.existing(project, jobId), taskIds, this.now()));
   }
 
   async setState(project: string, jobId: string, state: ProgressState, error?: string): Promise<ProgressRecord> {
-    const existing = await this.get(project, jobId);
-    if (!existing) throw missing(project, jobId);
-    return this.save(updates.setState(existing, state, error, this.now()));
+    return this.save(updates.setState(this.existing(project, jobId), state, error, this.now()));
   }
 
   async delete(project: string, jobId: string): Promise<void> {
     this.records.delete(`${project}\u0000${jobId}`);
+  }
+
+  private read(project: string, jobId: string): ProgressRecord | undefined {
+    return this.records.get(`${project}\u0000${jobId}`);
+  }
+
+  private existing(project: string, jobId: string): ProgressRecord {
+    const record = this.read(project, jobId);
+    if (!record) throw missing(project, jobId);
+    return record;
   }
 
   private save(record: ProgressRecord): ProgressRecord {

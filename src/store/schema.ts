@@ -29,6 +29,7 @@ export interface EmbeddingRecord {
   /** Size of the decoded image the vector came from (status panel, sanity checks). */
   width: number;
   height: number;
+  /** Epoch ms the vector was last stored (a re-put, e.g. to add a URL, renews it). */
   createdAt: number;
   /** Epoch ms of the last read or write; drives LRU eviction (`byLastUsed`). */
   lastUsed: number;
