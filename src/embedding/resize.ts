@@ -93,29 +93,38 @@ export function resizeBilinear(
   const rows = rowLast - rowFirst;
   const tmp = new Float64Array(rows * outWidth);
   const out = new Float32Array(channels * outWidth * outHeight);
+  // Locals, not property loads, in the hot loops.
+  const xStart = cx.start, xCount = cx.count, xW = cx.weights, xK = cx.ksize;
+  const yStart = cy.start, yCount = cy.count, yW = cy.weights, yK = cy.ksize;
+  const rowAcc = new Float64Array(outWidth);
   for (let c = 0; c < channels; c++) {
     const plane = c * width * height;
     for (let r = 0; r < rows; r++) {
       const rowOff = plane + (r + rowFirst) * width;
+      const tmpOff = r * outWidth;
       for (let xx = 0; xx < outWidth; xx++) {
-        const s = cx.start[xx];
-        const n = cx.count[xx];
-        const k = xx * cx.ksize;
+        const s = rowOff + xStart[xx];
+        const n = xCount[xx];
+        const k = xx * xK;
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += src[rowOff + s + i] * cx.weights[k + i];
-        tmp[r * outWidth + xx] = acc;
+        for (let i = 0; i < n; i++) acc += src[s + i] * xW[k + i];
+        tmp[tmpOff + xx] = acc;
       }
     }
     const outPlane = c * outWidth * outHeight;
     for (let yy = 0; yy < outHeight; yy++) {
-      const s = cy.start[yy] - rowFirst;
-      const n = cy.count[yy];
-      const k = yy * cy.ksize;
-      for (let xx = 0; xx < outWidth; xx++) {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += tmp[(s + i) * outWidth + xx] * cy.weights[k + i];
-        out[outPlane + yy * outWidth + xx] = acc;
+      const s = (yStart[yy] - rowFirst) * outWidth;
+      const n = yCount[yy];
+      const k = yy * yK;
+      const o = outPlane + yy * outWidth;
+      // Row-wise accumulation (contiguous reads of tmp, not a strided column walk), in doubles.
+      rowAcc.fill(0);
+      for (let i = 0; i < n; i++) {
+        const w = yW[k + i];
+        const t = s + i * outWidth;
+        for (let xx = 0; xx < outWidth; xx++) rowAcc[xx] += tmp[t + xx] * w;
       }
+      out.set(rowAcc, o);
     }
   }
   return out;
