@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
+import { demoModels } from './build-tools/demo-models.ts';
 import { ortRuntimeFiles } from './build-tools/ort-runtime-files.ts';
 
 /**
@@ -22,12 +23,14 @@ export default defineConfig(({ mode }) => {
   const pluginBuild = mode === 'plugin';
   return {
     base: './',
-    plugins: [ortRuntimeFiles()],
+    // Several pages and no client-side routing: a missing file must be a 404, not index.html.
+    appType: 'mpa',
+    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels()],
     // ORT's "extern wasm" builds: the default builds reference their .wasm with
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
-    server: { headers: isolationHeaders, port: 5173, strictPort: false },
-    preview: { headers: isolationHeaders, port: 4173 },
+    server: { headers: isolationHeaders, port: 5173, strictPort: false, cors: false },
+    preview: { headers: isolationHeaders, port: 4173, cors: false },
     worker: {
       format: 'es',
       plugins: () => [ortRuntimeFiles()],
@@ -51,6 +54,10 @@ export default defineConfig(({ mode }) => {
           emptyOutDir: true,
           sourcemap: false,
           chunkSizeWarningLimit: 20000,
+          rolldownOptions: {
+            // The demo annotator, and a bare page the engine e2e tests drive directly.
+            input: { main: 'index.html', harness: 'e2e/harness/index.html' },
+          },
         },
     test: {
       include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],

@@ -26,6 +26,14 @@ export interface ClientEvents {
   onRestart?: (message: string) => void;
 }
 
+function absoluteUrl(url: string): string {
+  try {
+    return new URL(url, globalThis.location?.href).href;
+  } catch {
+    return url; // the worker reports it as an invalid URL, with the text the task holds
+  }
+}
+
 /** How many times the client restarts a crashed worker before giving up. */
 const MAX_RESTARTS = 1;
 
@@ -73,8 +81,12 @@ export class EmbeddingClient {
   /** Embed several images in one worker round trip (batched where sizes allow); one outcome each. */
   async embedMany(inputs: Array<string | Blob>, options: { noCache?: boolean } = {}): Promise<EmbedOutcome[]> {
     await this.start();
+    // URLs are made absolute here: the worker runs from a blob URL, against which relative
+    // task URLs such as Label Studio's `/data/upload/…` would not resolve.
     const items: EmbedItem[] = await Promise.all(inputs.map(async (input) =>
-      typeof input === 'string' ? { url: input, noCache: options.noCache } : { bytes: await input.arrayBuffer(), noCache: options.noCache }));
+      typeof input === 'string'
+        ? { url: absoluteUrl(input), noCache: options.noCache }
+        : { bytes: await input.arrayBuffer(), noCache: options.noCache }));
     const response = await this.send({ kind: 'embed', id: 0, items });
     if (response.kind !== 'embedded') throw new EngineError('internal', `unexpected reply ${response.kind} to embed`);
     return response.outcomes;

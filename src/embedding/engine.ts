@@ -15,7 +15,7 @@ import { EngineError, toEngineErrorData } from './engine-errors.ts';
 import { loadManifest, modelFileUrl, selectModel, verifyModelBytes } from './manifest.ts';
 import type { ModelEntry } from './manifest-types.ts';
 import { EmbeddingSession, type Backend, type OrtModule } from './ort-session.ts';
-import { sha256Hex } from './sha256.ts';
+import { sha256Hex } from '../store/sha256.ts';
 import type { EmbedItem, EmbedOutcome, EngineConfig, EngineInfo } from './worker-protocol.ts';
 
 interface FetchedAsset {
@@ -46,6 +46,26 @@ function describeFetchFailure(url: string, error: unknown): EngineError {
   }
   return new EngineError('image-blocked',
     `the image ${url} could not be fetched (${(error as Error)?.message ?? error}): the server is unreachable or the browser is offline`);
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+/**
+ * A server that answers every path with its index page (SPA fallback) turns a wrong runtime
+ * URL into HTML with status 200; catch that here, by content, and drop it from the cache.
+ */
+async function checkRuntimeFiles(
+  store: Store, mjs: FetchedAsset, wasm: FetchedAsset, [mjsUrl, wasmUrl]: [string, string],
+): Promise<void> {
+  const head = new Uint8Array(wasm.bytes, 0, Math.min(4, wasm.bytes.byteLength));
+  const firstChar = new TextDecoder().decode(new Uint8Array(mjs.bytes, 0, Math.min(64, mjs.bytes.byteLength))).trimStart()[0];
+  const badWasm = !WASM_MAGIC.every((b, i) => head[i] === b);
+  const badMjs = firstChar === '<';
+  if (!badWasm && !badMjs) return;
+  await Promise.all([store.assets.delete(mjsUrl), store.assets.delete(wasmUrl)]);
+  throw new EngineError('model-missing',
+    `the onnxruntime file ${badWasm ? wasmUrl : mjsUrl} is not ${badWasm ? 'WebAssembly' : 'JavaScript'} ` +
+    '(the server answered with a page instead): serve the ORT .wasm/.mjs files that `npm run build` writes next to cyto-ml.js');
 }
 
 export class Engine {
@@ -104,6 +124,9 @@ export class Engine {
         getAsset(which === 'webgpu' ? config.ortAssets.jsepBinary : config.ortAssets.wasmBinary),
         importOrt(which),
       ]);
+      await checkRuntimeFiles(store, mjs, wasm, which === 'webgpu'
+        ? [config.ortAssets.jsepMjs, config.ortAssets.jsepBinary]
+        : [config.ortAssets.wasmMjs, config.ortAssets.wasmBinary]);
       // The glue is imported from a blob URL: same origin as this worker whatever served the plugin.
       const mjsUrl = URL.createObjectURL(new Blob([mjs.bytes], { type: 'text/javascript' }));
       runtimeMs += performance.now() - r0;

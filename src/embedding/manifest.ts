@@ -5,7 +5,7 @@
  */
 import { EngineError } from './engine-errors.ts';
 import type { ModelEntry, ModelManifest, PreprocessSpec, ResizeMode } from './manifest-types.ts';
-import { sha256Hex } from './sha256.ts';
+import { sha256Hex } from '../store/sha256.ts';
 
 const NORMALISE_VALUES = ['unit', 'imagenet'] as const;
 const HIGH_BIT_DEPTH_VALUES = ['max'] as const;
