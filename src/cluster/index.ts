@@ -11,7 +11,7 @@ export type { Rng } from './rng.ts';
 export { createDistanceStep, selectDistanceBackend, TFJS_MIN_WORK } from './distance-backend.ts';
 export type { DistanceBackendChoice } from './distance-backend.ts';
 export type { DistanceBackend, DistanceStep } from './distance-step.ts';
-export { KMeansClient, startKMeansWorker } from './kmeans-client.ts';
+export { KMeansClient } from './kmeans-client.ts';
 export type { WorkerLike } from './kmeans-client.ts';
 export type { KMeansRequest, KMeansResponse, KMeansWireOptions, WireError } from './kmeans-protocol.ts';
 export { parseSklearnKMeans, fittedStateFromSklearn } from './sklearn-import.ts';

@@ -11,11 +11,6 @@ export interface WorkerLike {
   terminate(): void;
 }
 
-/** Start the bundled module worker. The `new URL(...)` form is what Vite detects and bundles. */
-export function startKMeansWorker(): WorkerLike {
-  return new Worker(new URL('./kmeans-worker.ts', import.meta.url), { type: 'module', name: 'cyto-ml-kmeans' });
-}
-
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -33,8 +28,8 @@ export class KMeansClient {
   readonly #pending = new Map<number, Pending>();
   readonly #start: () => WorkerLike;
 
-  /** @param start how to start the worker (default: the bundled module worker). */
-  constructor(start: () => WorkerLike = startKMeansWorker) {
+  /** @param start how to start the worker: `startKMeansWorker` in a browser, a stand-in in tests. */
+  constructor(start: () => WorkerLike) {
     this.#start = start;
   }
 

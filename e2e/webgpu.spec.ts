@@ -1,0 +1,50 @@
+/**
+ * The WebGPU path. Headless Chromium here has no GPU; `--enable-unsafe-webgpu` gives it a
+ * SwiftShader (software) adapter: far too slow for real use (~8 s per 224 px ResNet18 image,
+ * DESIGN §5) but enough to check that the WebGPU session gives WASM's numbers on the tiny
+ * model. On a machine with a real GPU the same test runs on it.
+ */
+import { chromium, expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { CHROMIUM_ARGS } from '../playwright.config.ts';
+
+const FIXTURES = 'src/embedding/fixtures';
+const reference = JSON.parse(readFileSync(`${FIXTURES}/reference-embeddings.json`, 'utf8')) as {
+  images: Array<{ file: string; tiny: number[] }>;
+};
+
+test('WebGPU output equals WASM output and the stored reference (tiny model)', async ({ baseURL }) => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'],
+  });
+  try {
+    const page = await browser.newPage({ baseURL });
+    await page.goto('/e2e/harness/index.html');
+    await page.waitForFunction(() => window.harness?.ready === true);
+    const hasAdapter = await page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return Boolean(gpu && (await gpu.requestAdapter()));
+    });
+    test.skip(!hasAdapter, 'this Chromium exposes no WebGPU adapter even with --enable-unsafe-webgpu');
+    const image = reference.images[0];
+    const bytes = [...readFileSync(`${FIXTURES}/${image.file}`)];
+    const out = await page.evaluate(async (data) => {
+      const run = async (webgpu: boolean) => {
+        const client = window.harness.createClient({ modelId: 'resnet-tiny-seeded', webgpu });
+        const result = await client.embed(new Blob([new Uint8Array(data)]), { noCache: true });
+        const info = client.info!;
+        client.terminate();
+        return { vector: Array.from(result.vector), backend: info.backend, note: info.webgpuNote };
+      };
+      return { gpu: await run(true), wasm: await run(false) };
+    }, bytes);
+    expect(out.gpu.backend, out.gpu.note).toBe('webgpu');
+    expect(out.wasm.backend).toBe('wasm');
+    const diff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(diff(out.gpu.vector, out.wasm.vector)).toBeLessThanOrEqual(1e-3);
+    expect(diff(out.gpu.vector, image.tiny)).toBeLessThanOrEqual(1e-3);
+  } finally {
+    await browser.close();
+  }
+});
