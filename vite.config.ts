@@ -23,6 +23,8 @@ export default defineConfig(({ mode }) => {
   const pluginBuild = mode === 'plugin';
   return {
     base: './',
+    // The demo's samples are not part of the plugin.
+    publicDir: pluginBuild ? false : 'public',
     // Several pages and no client-side routing: a missing file must be a 404, not index.html.
     appType: 'mpa',
     plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels()],
@@ -56,7 +58,7 @@ export default defineConfig(({ mode }) => {
           chunkSizeWarningLimit: 20000,
           rolldownOptions: {
             // The demo annotator, and a bare page the engine e2e tests drive directly.
-            input: { main: 'index.html', harness: 'e2e/harness/index.html' },
+            input: { main: 'index.html', harness: 'e2e/harness/index.html', bench: 'bench/page/index.html' },
           },
         },
     test: {

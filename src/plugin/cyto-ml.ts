@@ -1,0 +1,323 @@
+/**
+ * The plugin's core, independent of how it was loaded: for a task, embed its image(s), ask the
+ * project's learner, and put the suggestion into the editor; on submit, learn from the
+ * person's choices; in idle time, embed upcoming tasks. Hosts (hosts/*.ts) turn Label Studio's
+ * events into calls to `openTask` / `learnFromAnnotation` / `prefetch`.
+ *
+ * Nothing here may disturb the annotator: every failure ends in the status badge, never in an
+ * exception the editor sees, and nothing is awaited on the editor's submit path.
+ */
+import { KMeansClient } from '../cluster/kmeans-client.ts';
+import { startKMeansWorker } from '../cluster/start-kmeans-worker.ts';
+import { EmbeddingClient, type EmbedResult } from '../embedding/embedding-client.ts';
+import { EngineError, toEngineErrorData } from '../embedding/engine-errors.ts';
+import { ortAssetUrls } from '../embedding/ort-asset-urls.ts';
+import type { EngineInfo } from '../embedding/worker-protocol.ts';
+import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
+import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
+import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
+import type { Prediction, TaskPrediction } from '../labelstudio/types.ts';
+import { openStore, type Store } from '../store/open-db.ts';
+import { injectPrediction, preselectChoices, type EditorStoreLike } from './editor-adapter.ts';
+import { LearningSession } from './learning-session.ts';
+import type { Options } from './options.ts';
+import { describeBackend, StatusTracker, type ControlSuggestionStatus } from './status.ts';
+
+/** One task as a host sees it. */
+export interface TaskContext {
+  project: string;
+  taskId: number | string;
+  data: Record<string, unknown>;
+  /** The project's label config (XML). */
+  config: string;
+  /** The editor store to inject into; absent for background work (bulk pre-annotation). */
+  editor?: EditorStoreLike;
+  /** False once the person moved on to another task: the result is then cached but not shown. */
+  isCurrent?: () => boolean;
+  /** When the task was opened (performance.now()), for the task → suggestion timing. */
+  openedAt?: number;
+}
+
+export interface TaskSuggestion {
+  prediction: Prediction | null;
+  controls: ControlSuggestionStatus[];
+  /** Embedding per Image object name. */
+  embeddings: Map<string, EmbedResult>;
+}
+
+/** The message for a config the plugin has nothing to do with. */
+const NO_CHOICES_MESSAGE =
+  'This project has no Choices control on an Image, so there is nothing to suggest (TextArea, Labels and controls on text are ignored).';
+
+export class CytoMl {
+  readonly status = new StatusTracker();
+  private readonly client: EmbeddingClient;
+  private readonly storePromise: Promise<Store>;
+  private kmeans: KMeansClient | undefined;
+  private readonly sessions = new Map<string, Promise<LearningSession>>();
+  private readonly configs = new Map<string, LabelConfig>();
+  private prefetchQueue: string[] = [];
+  private prefetching = false;
+
+  constructor(readonly options: Options, scriptBase: string) {
+    const manifestUrl = new URL(options.manifestUrl, scriptBase).href;
+    this.client = new EmbeddingClient({
+      manifestUrl,
+      ...(options.modelId ? { modelId: options.modelId } : {}),
+      ortAssets: ortAssetUrls(scriptBase),
+      webgpu: options.webgpu,
+      cache: true,
+    }, {
+      onRestart: (message) => this.status.update({ lastError: { code: 'worker-crashed', message } }),
+    });
+    this.storePromise = openStore();
+    this.storePromise.then((store) => this.status.update({
+      storage: store.persistent ? { persistent: true } : { persistent: false, reason: store.reason },
+    }));
+  }
+
+  /** Start the engine (model download, session); the badge shows progress and errors. */
+  start(): Promise<EngineInfo | undefined> {
+    return this.client.start().then(
+      (info) => {
+        this.status.update({ state: 'ready', engine: info, backendLabel: describeBackend(info) });
+        return info;
+      },
+      (error) => {
+        this.status.update({ state: 'error', backendLabel: 'not available', lastError: toEngineErrorData(error) });
+        return undefined;
+      },
+    );
+  }
+
+  /** The engine's client (embedding on demand; used by the demo's bulk tools). */
+  get embeddings(): EmbeddingClient {
+    return this.client;
+  }
+
+  /** The parsed config, cached by its text. */
+  parseConfig(xml: string): LabelConfig {
+    let config = this.configs.get(xml);
+    if (!config) {
+      config = parseLabelConfig(xml);
+      this.configs.set(xml, config);
+    }
+    return config;
+  }
+
+  /**
+   * Suggest for a task and show it in the editor. Resolves to the suggestion (also when it
+   * could not be shown because the person moved on), or null when there was nothing to do;
+   * never rejects.
+   */
+  async openTask(ctx: TaskContext): Promise<TaskSuggestion | null> {
+    const openedAt = ctx.openedAt ?? performance.now();
+    try {
+      const config = this.parseConfig(ctx.config);
+      if (config.controls.length === 0) {
+        this.status.update({ lastError: { code: 'no-choices', message: NO_CHOICES_MESSAGE } });
+        return null;
+      }
+      const info = await this.start();
+      if (!info) return null;
+      const t0 = performance.now();
+      const embeddings = await this.embedTaskImages(ctx, config.controls);
+      const embedMs = performance.now() - t0;
+      const t1 = performance.now();
+      const session = await this.session(ctx.project, ctx.config, info);
+      const suggestions: ControlSuggestion[] = [];
+      const controls: ControlSuggestionStatus[] = [];
+      for (const [imageName, embedded] of embeddings) {
+        const forImage = config.controls.filter((c) => c.image.name === imageName);
+        const byName = new Map(session.suggest(embedded.vector).map((s) => [s.control, s]));
+        for (const control of forImage) {
+          const s = byName.get(control.name);
+          if (!s) continue;
+          suggestions.push({ control, choices: s.choices, score: s.score });
+          controls.push({ control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head });
+        }
+      }
+      const prediction = buildPrediction(ctx.taskId, suggestions, session.modelVersion);
+      const predictMs = performance.now() - t1;
+      const current = ctx.isCurrent?.() ?? true;
+      if (prediction && ctx.editor && current) {
+        injectPrediction(ctx.editor, prediction);
+        if (this.options.preselect) preselectChoices(ctx.editor, prediction);
+      }
+      const first = [...embeddings.values()][0];
+      if (current) {
+        this.status.update({
+          lastSuggestion: {
+            taskId: ctx.taskId,
+            modelVersion: session.modelVersion,
+            controls,
+            cacheHit: first?.cacheHit ?? 'none',
+            taskToSuggestionMs: performance.now() - openedAt,
+            embedMs,
+            predictMs,
+          },
+          learning: { project: ctx.project, ...session.summary() },
+          lastError: undefined,
+        });
+      }
+      if (prediction) void this.relay(ctx, prediction);
+      return { prediction, controls, embeddings };
+    } catch (error) {
+      if (ctx.isCurrent?.() ?? true) this.status.update({ lastError: describeError(error) });
+      return null;
+    }
+  }
+
+  /**
+   * Learn from a submitted or updated annotation: its choices become labels of the task's
+   * embeddings. Called without awaiting from the editor's submit handlers.
+   */
+  async learnFromAnnotation(ctx: TaskContext, result: unknown): Promise<void> {
+    try {
+      const config = this.parseConfig(ctx.config);
+      if (config.controls.length === 0) return;
+      const labels = labelsFromAnnotation(result, config.controls);
+      if (Object.keys(labels).length === 0) return;
+      const info = await this.start();
+      if (!info) return;
+      const embeddings = await this.embedTaskImages(ctx, config.controls);
+      const session = await this.session(ctx.project, ctx.config, info);
+      for (const [imageName, embedded] of embeddings) {
+        const names = new Set(config.controls.filter((c) => c.image.name === imageName).map((c) => c.name));
+        const own = Object.fromEntries(Object.entries(labels).filter(([name]) => names.has(name)));
+        if (Object.keys(own).length > 0) await session.learn(`${ctx.taskId}:${imageName}`, embedded.vector, own);
+      }
+      await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
+      this.status.update({ learning: { project: ctx.project, ...session.summary() } });
+    } catch (error) {
+      this.status.update({ lastError: describeError(error) });
+    }
+  }
+
+  /** Refit the project's clusters now, on all cached embeddings of the model. */
+  async refit(project: string, config: string): Promise<boolean> {
+    const info = await this.start();
+    if (!info) return false;
+    const session = await this.session(project, config, info);
+    const refitted = await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors), true);
+    this.status.update({ learning: { project, ...session.summary() } });
+    return refitted;
+  }
+
+  /**
+   * Embed these image URLs in idle time, a few at a time, so the usual next task opens with a
+   * cached embedding. A new call replaces the queue (the person's position changed).
+   */
+  prefetch(urls: string[]): void {
+    if (!this.options.prefetch) return;
+    this.prefetchQueue = urls.slice(0, this.options.prefetchCount);
+    if (!this.prefetching) void this.drainPrefetch();
+  }
+
+  private async drainPrefetch(): Promise<void> {
+    this.prefetching = true;
+    try {
+      const info = await this.start();
+      if (!info) return;
+      while (this.prefetchQueue.length > 0) {
+        await idle();
+        // Small batches: each is one worker round trip; same-size images share a model run.
+        const batch = this.prefetchQueue.splice(0, 4);
+        const outcomes = await this.client.embedMany(batch);
+        const computed = outcomes.filter((o) => o.ok && o.cacheHit === 'none').length;
+        this.count(outcomes.map((o) => (o.ok ? o.cacheHit : 'none')), computed);
+        this.status.update({ prefetched: this.status.current.prefetched + computed });
+      }
+    } catch {
+      // Prefetch is best effort: a failure shows up when the task itself is opened.
+    } finally {
+      this.prefetching = false;
+    }
+  }
+
+  private async embedTaskImages(ctx: TaskContext, controls: readonly ChoicesControl[]): Promise<Map<string, EmbedResult>> {
+    const byImage = new Map<string, ChoicesControl>();
+    for (const c of controls) if (!byImage.has(c.image.name)) byImage.set(c.image.name, c);
+    const out = new Map<string, EmbedResult>();
+    for (const [imageName, control] of byImage) {
+      const url = imageUrlForControl({ id: Number(ctx.taskId), data: ctx.data }, control);
+      const result = await this.client.embed(url);
+      this.count([result.cacheHit], result.cacheHit === 'none' ? 1 : 0);
+      out.set(imageName, result);
+    }
+    return out;
+  }
+
+  private count(hits: Array<'url' | 'content' | 'none'>, modelRuns: number): void {
+    const cache = { ...this.status.current.cache };
+    for (const hit of hits) {
+      if (hit === 'none') cache.misses++;
+      else cache.hits++;
+    }
+    this.status.update({ cache, modelRuns: this.status.current.modelRuns + modelRuns });
+  }
+
+  private session(project: string, configXml: string, info: EngineInfo): Promise<LearningSession> {
+    const key = `${project}\u0000${info.modelId}\u0000${configXml}`;
+    let session = this.sessions.get(key);
+    if (!session) {
+      const config = this.parseConfig(configXml);
+      this.kmeans ??= new KMeansClient(startKMeansWorker);
+      const kmeans = this.kmeans;
+      session = this.storePromise.then((store) => LearningSession.open({
+        project, modelId: info.modelId, dim: info.embeddingSize, controls: config.controls,
+        k: this.options.k, refitGrowth: this.options.refitGrowth, fits: store.fits, kmeans,
+      }));
+      session.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Send the prediction to the shim's relay (durably queued: offline or a 5xx loses nothing). */
+  private async relay(ctx: TaskContext, prediction: Prediction): Promise<void> {
+    if (!this.options.shimUrl) return;
+    const taskId = Number(ctx.taskId);
+    if (!Number.isInteger(taskId)) return;
+    const store = await this.storePromise;
+    const body: TaskPrediction = { ...prediction, task: taskId, project: ctx.project };
+    await store.outbox.enqueue({
+      kind: 'prediction',
+      target: 'shim',
+      url: new URL('api/predictions', this.options.shimUrl.replace(/\/?$/, '/')).href,
+      method: 'POST',
+      body,
+      dedupeKey: `shim:${ctx.project}:${taskId}`,
+    });
+    await this.flushOutbox();
+  }
+
+  /** Try to send queued writes now; returns what is still pending. */
+  async flushOutbox(): Promise<{ pending: number; failed: number }> {
+    const store = await this.storePromise;
+    await store.outbox.flush((url, init) => fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } }));
+    const relay = { pending: await store.outbox.pending(), failed: (await store.outbox.failed()).length };
+    this.status.update({ relay });
+    return relay;
+  }
+
+  /** The plugin's stores (the demo keeps its offline annotations there too). */
+  store(): Promise<Store> {
+    return this.storePromise;
+  }
+}
+
+function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof EngineError) return error.toData();
+  const e = error as { name?: string; message?: string };
+  return { code: e?.name ?? 'error', message: e?.message ?? String(error) };
+}
+
+/** Resolve when the browser is idle (or soon, where requestIdleCallback does not exist). */
+function idle(): Promise<void> {
+  return new Promise((resolve) => {
+    const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+    if (ric) ric(() => resolve(), { timeout: 1000 });
+    else setTimeout(resolve, 50);
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The plugin bundle's entry (`dist/plugin/cyto-ml.js`). It defines `window.cytoML` and, when
+ * its script tag says `data-host="community"` (what the shim's proxy injects), starts
+ * following Label Studio Community's editor by itself.
+ *
+ * - Enterprise Plugins field: `await LSI.import('<url>/cyto-ml.js'); await cytoML.enterprise(LSI);`
+ * - Community: `<script src="<url>/cyto-ml.js" data-host="community" defer></script>`
+ * - Own editor: `cytoML.attach(new LabelStudio(...), {upcoming: () => [...]})`
+ */
+import { Badge } from './badge.ts';
+import { CytoMl } from './cyto-ml.ts';
+import { watchCommunity } from './hosts/community.ts';
+import { runEnterprise, type LsiLike } from './hosts/enterprise.ts';
+import { attachStandalone, type AttachOptions, type Attachment, type LabelStudioLike } from './hosts/standalone.ts';
+import { optionsFromDataset, resolveOptions, type Options } from './options.ts';
+import { scriptBase, scriptDataset } from './script-base.ts';
+import type { PluginStatus } from './status.ts';
+
+export type { Options } from './options.ts';
+export type { PluginStatus } from './status.ts';
+
+const VERSION = '0.1.0';
+
+let core: CytoMl | undefined;
+
+/**
+ * The one plugin instance of this page, created on first use with: defaults, then
+ * `window.CYTO_ML_OPTIONS`, then the script tag's data-* attributes, then `overrides`.
+ */
+function instance(overrides?: Partial<Options>): CytoMl {
+  if (!core) {
+    const globals = (globalThis as { CYTO_ML_OPTIONS?: Partial<Options> }).CYTO_ML_OPTIONS;
+    const options = resolveOptions(globals, optionsFromDataset(scriptDataset()), overrides);
+    core = new CytoMl(options, scriptBase());
+    if (options.badge && typeof document !== 'undefined') {
+      const badge = new Badge();
+      core.status.subscribe((s) => badge.render(s));
+    }
+    void core.start();
+  }
+  return core;
+}
+
+export interface CytoMlApi {
+  version: string;
+  /** Follow an editor created with `new LabelStudio(...)`. */
+  attach(ls: LabelStudioLike, options?: AttachOptions & { plugin?: Partial<Options> }): Attachment;
+  /** For Label Studio Enterprise's Plugins field: handle the annotation `LSI` describes. */
+  enterprise(lsi: LsiLike, options?: Partial<Options>): Promise<void>;
+  /** Follow Label Studio Community's editor on this page (started automatically with data-host="community"). */
+  community(options?: Partial<Options>): { stop(): void };
+  /** Backend, model, cache hits/misses, last suggestion, timings, errors. */
+  status(): PluginStatus;
+  /** The plugin core (advanced use: bulk tools, benchmarks). */
+  core(options?: Partial<Options>): CytoMl;
+}
+
+const api: CytoMlApi = {
+  version: VERSION,
+  attach: (ls, options = {}) => attachStandalone(instance(options.plugin), ls, options),
+  enterprise: (lsi, options) => runEnterprise(instance(options), lsi),
+  community: (options) => watchCommunity(instance(options)),
+  status: () => instance().status.snapshot(),
+  core: (options) => instance(options),
+};
+
+declare global {
+  interface Window {
+    cytoML: CytoMlApi;
+  }
+}
+
+if (typeof window !== 'undefined') {
+  window.cytoML = api;
+  if (scriptDataset().host === 'community') {
+    const start = () => api.community();
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+    else start();
+  }
+}
+
+export default api;
