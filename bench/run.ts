@@ -1,0 +1,159 @@
+/**
+ * `npm run bench` (full, ~10 min) and `npm run bench:smoke` (tiny sizes, < 90 s, run by
+ * `npm test`): every section in one run, baselines measured in the same run, then a table of
+ * medians, min-max and ratios. Options: `--json FILE` (also write the results there), `--only
+ * a,b` (run some sections; the row check then covers those only).
+ *
+ * Starts its own servers (vite preview of dist/demo with COOP/COEP on a free port, a plain
+ * static server of the same files without them, the shim on port 0) and its own Chromium, and
+ * stops them. Exits non-zero when a row is missing or failed; in smoke mode also when a row was
+ * skipped for any reason other than a missing prerequisite (python3-torch, python3-sklearn,
+ * the FlowCam fixtures).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  applyRatios, checkBuild, configFor, describeMachine, launchChromium, log, ROOT, skippedRow,
+  startPlainServer, startVitePreview, type Machine, type Row, type RunningServer,
+} from './common.ts';
+import { embeddingSection } from './embedding.ts';
+import type { Section } from './section.ts';
+
+const SECTIONS: Section[] = [embeddingSection];
+
+function fmt(x: number): string {
+  if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+export function formatTable(rows: Row[]): string {
+  const lines = [
+    '| measurement | unit | median | p95 | min-max | runs | vs baseline | note |',
+    '|---|---|---:|---:|---|---:|---|---|',
+  ];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  let section = '';
+  for (const r of rows) {
+    if (r.section !== section) {
+      section = r.section;
+      lines.push(`| **${section}** | | | | | | | |`);
+    }
+    if (r.skipped) {
+      lines.push(`| ${r.label} | ${r.unit} | - | - | - | - | - | skipped: ${r.skipped.reason} |`);
+      continue;
+    }
+    const s = r.stats!;
+    const base = r.baseline ? byId.get(r.baseline) : undefined;
+    const vs = r.ratio !== undefined && base ? `${r.ratio.toFixed(2)}x ${shortName(base)}` : '';
+    lines.push(`| ${r.label} | ${r.unit} | ${fmt(s.median)} | ${r.showP95 ? fmt(s.p95) : ''} | ${fmt(s.min)}-${fmt(s.max)} | ${s.runs} | ${vs} | ${r.note ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+/** "vs torch-1t" style name of a baseline row: the last part of its id. */
+function shortName(r: Row): string {
+  return `vs ${r.id.split('/').pop()}`;
+}
+
+export function machineLine(m: Machine): string {
+  return `${m.date.slice(0, 16).replace('T', ' ')} UTC; ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB; Chromium ${m.chromium} (headless); `
+    + `Node ${m.node}; onnxruntime-web ${m.onnxruntimeWeb}, onnxruntime-node ${m.onnxruntimeNode}; `
+    + `PyTorch ${m.torch ?? 'not installed'}; scikit-learn ${m.sklearn ?? 'not installed'}`;
+}
+
+/** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
+export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {
+  const problems: string[] = [];
+  const ids = new Set(rows.map((r) => r.id));
+  for (const id of expected) if (!ids.has(id)) problems.push(`missing row ${id}`);
+  for (const r of rows) {
+    if (r.skipped?.kind === 'error') problems.push(`row ${r.id} failed: ${r.skipped.reason}`);
+    else if (smoke && r.skipped && r.skipped.kind !== 'prerequisite') problems.push(`row ${r.id} skipped in smoke: ${r.skipped.reason}`);
+  }
+  return problems;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' } },
+  });
+  const cfg = configFor(values.smoke ?? false);
+  const only = values.only?.split(',').map((s) => s.trim());
+  const sections = only ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
+  if (only && sections.length !== only.length) {
+    throw new Error(`--only: unknown section in ${values.only}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  }
+  checkBuild();
+
+  const tmp = mkdtempSync(join(tmpdir(), 'cyto-bench-'));
+  const servers: RunningServer[] = [];
+  const rows: Row[] = [];
+  const expected: string[] = [];
+  let machine: Machine | undefined;
+  const browser = await launchChromium();
+  try {
+    const isolated = await startVitePreview();
+    servers.push(isolated);
+    const plain = await startPlainServer();
+    servers.push(plain);
+    machine = describeMachine(browser.version());
+    log(`${cfg.smoke ? 'SMOKE' : 'full'} run: ${machineLine(machine)}`);
+    const ctx = { cfg, browser, isolatedUrl: isolated.url, plainUrl: plain.url, tmp, machine };
+    for (const section of sections) {
+      const ids = section.expected(cfg);
+      expected.push(...ids);
+      const t = performance.now();
+      try {
+        rows.push(...(await section.run(ctx)));
+      } catch (error) {
+        const message = (error as Error).stack ?? String(error);
+        console.error(`section ${section.name} failed: ${message}`);
+        const have = new Set(rows.map((r) => r.id));
+        for (const id of ids) {
+          if (!have.has(id)) rows.push(skippedRow({ id, section: section.name, label: id, unit: '', better: 'lower' }, 'error', (error as Error).message));
+        }
+      }
+      log(`section ${section.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await browser.close().catch(() => undefined);
+    for (const s of servers) await s.close().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  applyRatios(rows);
+  const seconds = (performance.now() - started) / 1000;
+  console.log('');
+  console.log(`Machine: ${machineLine(machine!)}`);
+  console.log(`Mode: ${cfg.smoke ? 'smoke (tiny sizes: figures are not meaningful)' : 'full'}; ${cfg.runs} timed runs after ${cfg.warmup} warm-up unless a row says otherwise; total ${seconds.toFixed(0)} s`);
+  console.log('');
+  console.log(formatTable(rows));
+  console.log('');
+
+  const result = { machine, mode: cfg.smoke ? 'smoke' : 'full', config: cfg, seconds, rows };
+  const outputs = [values.json, !cfg.smoke && !only ? join(ROOT, 'bench', 'results', 'latest.json') : undefined].filter((x): x is string => !!x);
+  for (const out of outputs) {
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    writeFileSync(resolve(out), `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${out}`);
+  }
+
+  const problems = checkRows(rows, expected, cfg.smoke);
+  if (problems.length > 0) {
+    console.error(`bench: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    return 1;
+  }
+  log(`all ${expected.length} rows present (${rows.filter((r) => r.skipped).length} skipped for missing prerequisites/budget) in ${seconds.toFixed(1)} s`);
+  return 0;
+}
+
+main().then((code) => process.exit(code), (error) => {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(1);
+});
