@@ -19,9 +19,10 @@ import {
   startPlainServer, startVitePreview, type Machine, type Row, type RunningServer,
 } from './common.ts';
 import { embeddingSection } from './embedding.ts';
+import { kmeansSection } from './kmeans.ts';
 import type { Section } from './section.ts';
 
-const SECTIONS: Section[] = [embeddingSection];
+const SECTIONS: Section[] = [embeddingSection, kmeansSection];
 
 function fmt(x: number): string {
   if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
