@@ -36,7 +36,7 @@ export default defineConfig(({ mode }) => {
     worker: {
       format: 'es',
       plugins: () => [ortRuntimeFiles()],
-      rolldownOptions: { output: { inlineDynamicImports: true } },
+      rolldownOptions: { output: { codeSplitting: false } },
     },
     build: pluginBuild
       ? {
@@ -49,16 +49,25 @@ export default defineConfig(({ mode }) => {
             formats: ['iife'],
             fileName: () => 'cyto-ml.js',
           },
-          rolldownOptions: { output: { inlineDynamicImports: true } },
+          rolldownOptions: { output: { codeSplitting: false } },
         }
       : {
           outDir: 'dist/demo',
           emptyOutDir: true,
           sourcemap: false,
           chunkSizeWarningLimit: 20000,
+          // Label Studio 1.4's stylesheet trips lightningcss's minifier; it ships minified already.
+          cssMinify: false,
           rolldownOptions: {
             // The demo annotator, and a bare page the engine e2e tests drive directly.
-            input: { main: 'index.html', harness: 'e2e/harness/index.html', bench: 'bench/page/index.html' },
+            input: {
+              main: 'index.html',
+              sw: 'src/demo/service-worker.ts',
+              harness: 'e2e/harness/index.html',
+              bench: 'bench/page/index.html',
+            },
+            // The service worker must sit at the root under a fixed name to control the demo.
+            output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
           },
         },
     test: {

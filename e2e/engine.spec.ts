@@ -42,6 +42,10 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
 
   for (const model of ['tiny', 'resnet18'] as const) {
     test(`${model}: embeddings equal onnxruntime-node's reference vectors`, async ({ page }) => {
+      // The reference vectors were computed at native size (the reference's preprocessing).
+      const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { models: Array<{ preprocess: { resize: unknown } }> };
+      for (const entry of manifest.models) entry.preprocess.resize = 'native';
+      await page.route('**/models/manifest.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(manifest) }));
       for (const image of reference.images) {
         const out = await embedBytes(page, readFileSync(`${FIXTURES}/${image.file}`), reference.models[model].id, { noCache: true });
         if (!out.ok) throw new Error(`${image.file}: ${out.message}`);

@@ -98,9 +98,11 @@ describe('generator determinism and the committed manifest', () => {
       const e = entryOf(g.entry.id);
       expect(e.name).toContain('untrained, seeded weights');
       expect(e.trained).toBe(false);
-      expect(e.preprocess).toEqual({ resize: 'native', normalise: 'unit', highBitDepth: 'max' });
       expect([e.inputName, e.outputName]).toEqual(['input', 'embedding']);
     }
+    // The default model works at a fixed 128 px (see generated-models.ts); the tiny one at native size.
+    expect(entryOf('resnet18-seeded').preprocess).toEqual({ resize: { size: 128, fit: 'stretch' }, normalise: 'unit', highBitDepth: 'max' });
+    expect(entryOf('resnet-tiny-seeded').preprocess).toEqual({ resize: 'native', normalise: 'unit', highBitDepth: 'max' });
     expect(entryOf('resnet18-seeded').embeddingSize).toBe(512);
     expect(entryOf('resnet-tiny-seeded').embeddingSize).toBe(64);
   });

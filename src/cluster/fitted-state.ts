@@ -43,6 +43,11 @@ export interface FittedState {
   /** Embedding width. */
   dim: number;
   k: number;
+  /**
+   * Standardisation fitted with the clusters (see feature-scaling.ts); centres and kNN work in
+   * the scaled space. Absent for imported scikit-learn centres (raw space) and before a fit.
+   */
+  scaling?: { mean: Float32Array; invStd: Float32Array };
   /** [k x dim] row-major k-means centres. */
   centres: Float32Array;
   /** Increases with every refit of the clusters; part of `model_version`. */

@@ -1,5 +1,6 @@
 import type { ControlState, FittedState, LabelledItem } from './fitted-state.ts';
 import { selectHead, type ControlExamples } from './head-selection.ts';
+import { applyScaling, fitScaling, scaleMatrix, type FeatureScaling } from './feature-scaling.ts';
 import { fitKMeans, KMEANS_DEFAULTS } from './kmeans.ts';
 import { dot, neighbourProbabilities, normalise, topK } from './knn-head.ts';
 import { clusterProbabilities, decide } from './label-decision.ts';
@@ -37,6 +38,7 @@ export class Learner {
   readonly #dim: number;
   #k: number;
   #centres: Float32Array;
+  #scaling: FeatureScaling | undefined;
   #fitVersion: number;
   #fittedOn: number;
   #source: FittedState['source'];
@@ -67,6 +69,7 @@ export class Learner {
     const hasFit = state !== null && state.centres.length === state.k * state.dim && state.centres.length > 0;
     this.#k = hasFit ? state.k : (opts.k ?? LEARNER_DEFAULTS.k);
     this.#centres = hasFit ? state.centres : new Float32Array(0);
+    this.#scaling = hasFit && state.scaling?.mean.length === opts.dim ? state.scaling : undefined;
     this.#fitVersion = state?.fitVersion ?? 0;
     this.#fittedOn = state?.fittedOn ?? 0;
     this.#source = state?.source ?? 'local';
@@ -128,7 +131,7 @@ export class Learner {
     if (Object.keys(kept).length === 0) return;
     const item: LabelledItem = { key, embedding: vector, labels: kept };
     this.#items.set(key, item);
-    const cluster = this.#clusterFor(vector);
+    const cluster = this.#clusterFor(this.#features(vector));
     this.#clusterOf.set(key, cluster);
     this.#count(item, cluster, +1);
     this.#headsStale = true;
@@ -159,7 +162,8 @@ export class Learner {
   suggest(embedding: ArrayLike<number>): Suggestion[] {
     const vector = this.#checkEmbedding(embedding, 'embedding to suggest for');
     this.#ensureHeads();
-    const cluster = this.#clusterFor(vector);
+    const features = this.#features(vector);
+    const cluster = this.#clusterFor(features);
     let unit: Float32Array | undefined;
     const out: Suggestion[] = [];
     for (const control of this.#controls.values()) {
@@ -175,7 +179,7 @@ export class Learner {
           break;
         case 'knn':
           head = 'knn';
-          unit ??= normalise(vector);
+          unit ??= normalise(features);
           probabilities = this.#knnProbabilities(control, unit);
           break;
         default: {
@@ -201,9 +205,13 @@ export class Learner {
     }
     const k = this.#targetK();
     const options = { ...KMEANS_DEFAULTS, ...this.#opts.kmeans, k };
-    const result = await (this.#opts.fit ?? fitKMeans)(data, options);
+    const scaling = fitScaling(data);
+    const result = await (this.#opts.fit ?? fitKMeans)(scaleMatrix(data, scaling), options);
     this.#k = k;
     this.#centres = result.centres;
+    this.#scaling = scaling;
+    // kNN's unit vectors live in the scaled space: recompute them lazily.
+    this.#unit.clear();
     this.#fitVersion++;
     this.#fittedOn = data.n;
     this.#source = 'local';
@@ -228,6 +236,7 @@ export class Learner {
       dim: this.#dim,
       k: this.#k,
       centres: this.#centres,
+      ...(this.#scaling ? { scaling: this.#scaling } : {}),
       fitVersion: this.#fitVersion,
       fittedOn: this.#fittedOn,
       controls,
@@ -249,6 +258,12 @@ export class Learner {
     return embedding instanceof Float32Array ? embedding : Float32Array.from(embedding);
   }
 
+  /** The space clusters and kNN work in: scaled when the clusters were fitted here. */
+  #features(vector: Float32Array): Float32Array {
+    return this.#scaling ? applyScaling(vector, this.#scaling) : vector;
+  }
+
+  /** Cluster of a vector already in feature space (see #features). */
   #clusterFor(vector: Float32Array): number {
     if (!this.hasFit()) return -1;
     const label = new Int32Array(1);
@@ -259,7 +274,7 @@ export class Learner {
 
   #assignClusters(): void {
     this.#clusterOf.clear();
-    for (const item of this.#items.values()) this.#clusterOf.set(item.key, this.#clusterFor(item.embedding));
+    for (const item of this.#items.values()) this.#clusterOf.set(item.key, this.#clusterFor(this.#features(item.embedding)));
   }
 
   /** Label counts of a control from scratch (after a refit or a reload). */
@@ -302,7 +317,7 @@ export class Learner {
   #unitOf(item: LabelledItem): Float32Array {
     let u = this.#unit.get(item.key);
     if (!u) {
-      u = normalise(item.embedding);
+      u = normalise(this.#features(item.embedding));
       this.#unit.set(item.key, u);
     }
     return u;

@@ -1,0 +1,37 @@
+/// <reference lib="webworker" />
+/**
+ * The demo's service worker: after one online visit the annotator works offline. Same-origin
+ * GETs go to the network first (so a rebuilt demo is picked up at once) and are kept in a
+ * cache that answers when the network is unreachable. Model and ORT runtime files are cached
+ * by the plugin itself (Cache API), so they are not duplicated here.
+ */
+const sw = globalThis as unknown as ServiceWorkerGlobalScope;
+
+const CACHE = 'cyto-ml-demo-v1';
+const SKIP = /\.(onnx|wasm)$/;
+
+sw.addEventListener('install', (event: ExtendableEvent) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['./', './index.html', './samples/tasks.json'])).then(() => sw.skipWaiting()));
+});
+
+sw.addEventListener('activate', (event: ExtendableEvent) => {
+  event.waitUntil(sw.clients.claim());
+});
+
+sw.addEventListener('fetch', (event: FetchEvent) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== sw.location.origin || SKIP.test(url.pathname)) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    try {
+      const response = await fetch(request);
+      if (response.ok) await cache.put(request, response.clone());
+      return response;
+    } catch (error) {
+      const cached = await cache.match(request, { ignoreSearch: url.pathname.endsWith('/') || url.pathname.endsWith('.html') });
+      if (cached) return cached;
+      throw error;
+    }
+  })());
+});
