@@ -20,9 +20,10 @@ import {
 } from './common.ts';
 import { embeddingSection } from './embedding.ts';
 import { kmeansSection } from './kmeans.ts';
+import { indexeddbSection } from './indexeddb.ts';
 import type { Section } from './section.ts';
 
-const SECTIONS: Section[] = [embeddingSection, kmeansSection];
+const SECTIONS: Section[] = [embeddingSection, kmeansSection, indexeddbSection];
 
 function fmt(x: number): string {
   if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
