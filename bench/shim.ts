@@ -1,0 +1,112 @@
+/**
+ * Section 5: the Node shim's `/predict` (Label Studio's ML backend call) with 100 tasks per
+ * request, loaded with autocannon. The shim runs in a child process (bench/shim-child.ts) on
+ * port 0 with a temporary data dir; 100 predictions are relayed first through
+ * `POST /api/predictions`, as the plugin does, so every task of the call has one to return.
+ * One second of load first, not counted (warm-up).
+ * `GET /health` on the same server, same load, is shown as the ceiling of the HTTP stack.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { log, ROOT, type BenchConfig, type Row } from './common.ts';
+import type { BenchContext, Section } from './section.ts';
+
+const TASKS = 100;
+const PROJECT = '7';
+const plan = (cfg: BenchConfig) => (cfg.smoke ? { seconds: 2, connections: 4 } : { seconds: 10, connections: 10 });
+const IDS = ['shim/predict-100', 'shim/health'];
+
+async function startChild(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'shim-child.ts'), dataDir], {
+    cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the shim did not start within 30 s')), 30_000);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the shim exited with ${code} before listening`)); });
+    lines.once('line', (line) => { clearTimeout(timer); resolve((JSON.parse(line) as { url: string }).url); });
+  });
+  return { url, child };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => { child.kill('SIGKILL'); }, 5000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+function prediction(task: number) {
+  return {
+    task, project: PROJECT, score: 0.83, model_version: 'cyto-ml/resnet18/k5@3',
+    result: [{ id: `r-${task}`, from_name: 'organism_type', to_name: 'image', type: 'choices', value: { choices: ['Plankton'] } }],
+  };
+}
+
+interface Load { p50: number; min: number; max: number; seconds: number; latencyP50: number; latencyP99: number; errors: number; non2xx: number }
+
+async function load(opts: { url: string; method: 'GET' | 'POST'; body?: string; seconds: number; connections: number }): Promise<Load> {
+  const autocannon = (await import('autocannon')).default;
+  const result = await autocannon({
+    url: opts.url, method: opts.method, body: opts.body, duration: opts.seconds, connections: opts.connections,
+    headers: opts.body ? { 'content-type': 'application/json' } : {},
+  });
+  return {
+    p50: result.requests.p50, min: result.requests.min, max: result.requests.max, seconds: opts.seconds,
+    latencyP50: result.latency.p50, latencyP99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx,
+  };
+}
+
+function row(id: string, label: string, l: Load, note: string): Row {
+  return {
+    id, section: 'shim', label, unit: 'requests/s', better: 'higher',
+    stats: { median: l.p50, min: l.min, max: l.max, p95: l.max, runs: l.seconds },
+    note: `${note}latency p50 ${l.latencyP50} ms, p99 ${l.latencyP99} ms; median/min-max over 1-s samples`,
+  };
+}
+
+export const shimSection: Section = {
+  name: 'shim',
+  expected: () => IDS,
+  async run(ctx: BenchContext) {
+    const p = plan(ctx.cfg);
+    const dataDir = join(ctx.tmp, 'shim-data');
+    mkdirSync(dataDir, { recursive: true });
+    const { url, child } = await startChild(dataDir);
+    try {
+      const relay = await fetch(`${url}/api/predictions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(Array.from({ length: TASKS }, (_, i) => prediction(i + 1))),
+      });
+      if (relay.status !== 201) throw new Error(`relaying predictions failed: ${relay.status} ${await relay.text()}`);
+      const body = JSON.stringify({ tasks: Array.from({ length: TASKS }, (_, i) => ({ id: i + 1 })), project: `${PROJECT}.1700000000` });
+      const check = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const answer = (await check.json()) as { results?: Array<{ result: unknown[] }> };
+      const filled = answer.results?.filter((r) => r.result.length > 0).length ?? 0;
+      if (check.status !== 200 || filled !== TASKS) {
+        throw new Error(`/predict check: status ${check.status}, ${filled} of ${TASKS} tasks with a prediction`);
+      }
+      // Warm-up (JIT, connection setup), not counted.
+      await load({ url: `${url}/predict`, method: 'POST', body, seconds: 1, connections: p.connections });
+      log(`shim: /predict x ${TASKS} tasks, ${p.seconds} s, ${p.connections} connections`);
+      const predict = await load({ url: `${url}/predict`, method: 'POST', body, seconds: p.seconds, connections: p.connections });
+      log(`shim: /health, ${p.seconds} s`);
+      const health = await load({ url: `${url}/health`, method: 'GET', seconds: p.seconds, connections: p.connections });
+      for (const [what, l] of [['/predict', predict], ['/health', health]] as const) {
+        if (l.errors > 0 || l.non2xx > 0) throw new Error(`${what}: ${l.errors} errors, ${l.non2xx} non-2xx responses under load`);
+      }
+      const tasksPerS = Math.round(predict.p50 * TASKS);
+      return [
+        row(IDS[0], `POST /predict, ${TASKS} tasks per call (all with a stored prediction), ${p.connections} connections`, predict,
+          `= ${tasksPerS.toLocaleString('en-GB')} tasks/s; ${Math.round((predict.p50 / health.p50) * 100)} % of the /health rate; `),
+        row(IDS[1], `GET /health, same server and load (HTTP stack ceiling)`, health, ''),
+      ];
+    } finally {
+      await stopChild(child);
+    }
+  },
+};
