@@ -22,9 +22,10 @@ import { embeddingSection } from './embedding.ts';
 import { kmeansSection } from './kmeans.ts';
 import { indexeddbSection } from './indexeddb.ts';
 import { shimSection } from './shim.ts';
+import { taskOpenSection } from './task-open.ts';
 import type { Section } from './section.ts';
 
-const SECTIONS: Section[] = [embeddingSection, kmeansSection, indexeddbSection, shimSection];
+const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection];
 
 function fmt(x: number): string {
   if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
