@@ -19,8 +19,8 @@ export function errorMessage(error: FastifyError, request: FastifyRequest, bodyL
       break;
   }
   if (error.validation) return `invalid request: ${error.message}`;
-  // @fastify/static refuses paths that would leave its folder (`..`, encoded or not).
-  if (error.statusCode === 403) return `forbidden path ${request.url.split('?')[0]}: files are served from inside the plugin and models folders only`;
+  // @fastify/static refuses folders and paths that would leave its root (`..`, encoded or not).
+  if (error.statusCode === 403) return `forbidden path ${request.url.split('?')[0]}: not a file inside the plugin or models folder`;
   if (error.name === 'SyntaxError') return `malformed JSON body: ${error.message}`;
   return error.message;
 }

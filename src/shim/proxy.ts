@@ -118,7 +118,8 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
       undici: { headersTimeout: 10 * 60_000, bodyTimeout: 5 * 60_000 },
     });
 
-    const rewrite = new WeakSet<object>();
+    // Requests whose HTML answer gets the tag, with the upstream body's content encoding.
+    const rewrite = new WeakMap<object, string>();
     pass.all('/*', (request, reply) => {
       return reply.from(request.url, {
         rewriteRequestHeaders: (req, headers) => {
@@ -131,18 +132,19 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
           const out: IncomingHttpHeaders = { ...headers };
           if (typeof out.location === 'string') out.location = relativeLocation(out.location, upstream.origin);
           if (rewritable(headers) && request.method !== 'HEAD') {
-            rewrite.add(request);
+            rewrite.set(request, encodingOf(headers));
             delete out['content-length'];
             delete out['content-encoding'];
           }
           return out;
         },
         onResponse: (req, rep, res) => {
-          if (!rewrite.has(req)) {
+          const encoding = rewrite.get(req);
+          if (encoding === undefined) {
             void rep.send(res.stream);
             return;
           }
-          readBody(res.stream, encodingOf(res.stream.headers)).then(
+          readBody(res.stream, encoding).then(
             (html) => rep.send(injectScriptTag(html, tag)),
             (error: Error) => {
               req.log.error({ err: error }, 'could not read an HTML page from Label Studio');

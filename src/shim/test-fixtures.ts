@@ -3,6 +3,7 @@
  * a started shim on a free port, and Label Studio's real payload shapes (DESIGN §4).
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ShimOptions } from './options.ts';
@@ -124,4 +125,22 @@ export function lsSetupBody(project = 7) {
     access_token: '0123456789abcdef0123456789abcdef01234567',
     extra_params: null,
   };
+}
+
+/**
+ * GET with node:http: the path goes out exactly as written (fetch would resolve `..`), and
+ * conditional headers are sent alone (fetch adds `Cache-Control: no-cache` to them).
+ */
+export function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    request({ host: url.hostname, port: url.port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
