@@ -64,6 +64,7 @@ export default defineConfig(({ mode }) => {
               main: 'index.html',
               sw: 'src/demo/service-worker.ts',
               harness: 'e2e/harness/index.html',
+              editorHarness: 'e2e/harness/editor.html',
               bench: 'bench/page/index.html',
             },
             // The service worker must sit at the root under a fixed name to control the demo.

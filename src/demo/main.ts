@@ -93,6 +93,8 @@ async function openTask(id: number): Promise<void> {
   state.editor?.destroy();
   state.current = id;
   refreshList();
+  // Start embedding while the editor builds itself (~100 ms): the suggestion is ready sooner.
+  core.preload({ project: state.project, taskId: task.id, data: task.data, config: SEED_LABEL_CONFIG });
   const root = $('label-studio');
   root.replaceChildren();
   const mount = document.createElement('div');

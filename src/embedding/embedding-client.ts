@@ -45,6 +45,7 @@ export class EmbeddingClient {
   private ready: Promise<EngineInfo> | undefined;
   private info_: EngineInfo | undefined;
   private lastError: EngineErrorData | undefined;
+  private readonly inflight = new Map<string, Promise<EmbedResult>>();
 
   constructor(private readonly config: EngineConfig, private readonly events: ClientEvents = {}) {
     this.worker = this.spawn();
@@ -71,11 +72,24 @@ export class EmbeddingClient {
     return this.ready;
   }
 
-  /** Embed one image; rejects with an EngineError (code + plain message) on failure. */
-  async embed(input: string | Blob, options: { noCache?: boolean } = {}): Promise<EmbedResult> {
-    const [outcome] = await this.embedMany([input], options);
-    if (!outcome.ok) throw EngineError.fromData(outcome.error);
-    return outcome;
+  /**
+   * Embed one image; rejects with an EngineError (code + plain message) on failure. Requests
+   * for a URL already being embedded share that request (a task opened while its prefetch runs).
+   */
+  embed(input: string | Blob, options: { noCache?: boolean } = {}): Promise<EmbedResult> {
+    const key = typeof input === 'string' && !options.noCache ? absoluteUrl(input) : undefined;
+    const running = key ? this.inflight.get(key) : undefined;
+    if (running) return running;
+    const request = this.embedMany([input], options).then(([outcome]) => {
+      if (!outcome.ok) throw EngineError.fromData(outcome.error);
+      return outcome;
+    });
+    if (key) {
+      this.inflight.set(key, request);
+      const forget = () => this.inflight.delete(key);
+      request.then(forget, forget);
+    }
+    return request;
   }
 
   /** Embed several images in one worker round trip (batched where sizes allow); one outcome each. */

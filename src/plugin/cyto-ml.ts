@@ -64,7 +64,7 @@ export class CytoMl {
     this.client = new EmbeddingClient({
       manifestUrl,
       ...(options.modelId ? { modelId: options.modelId } : {}),
-      ortAssets: ortAssetUrls(scriptBase),
+      ortAssets: ortAssetUrls(options.runtimeUrl ? new URL(options.runtimeUrl, scriptBase).href : scriptBase),
       webgpu: options.webgpu,
       cache: true,
     }, {
@@ -165,6 +165,17 @@ export class CytoMl {
     } catch (error) {
       if (ctx.isCurrent?.() ?? true) this.status.update({ lastError: describeError(error) });
       return null;
+    }
+  }
+
+  /** Start embedding a task's image(s) now (no editor yet); errors surface in `openTask`. */
+  preload(ctx: TaskContext): void {
+    try {
+      const config = this.parseConfig(ctx.config);
+      if (config.controls.length === 0) return;
+      void this.start().then((info) => (info ? this.embedTaskImages(ctx, config.controls) : undefined)).catch(() => {});
+    } catch {
+      // A broken config is reported when the task opens.
     }
   }
 

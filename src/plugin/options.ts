@@ -8,6 +8,8 @@
 export interface Options {
   /** URL of `manifest.json`; relative URLs resolve against the plugin script's URL. */
   manifestUrl: string;
+  /** Folder of the ORT runtime files (.wasm/.mjs); empty = beside the plugin script. */
+  runtimeUrl: string;
   /** Manifest entry to use; the manifest's `default` when empty. */
   modelId: string;
   /** Base URL of the ML backend shim, to relay predictions to Label Studio's /predict; empty = none. */
@@ -34,6 +36,7 @@ export interface Options {
 
 export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   manifestUrl: 'models/manifest.json',
+  runtimeUrl: '',
   modelId: '',
   shimUrl: '',
   preselect: false,
@@ -49,7 +52,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
 
 type Kind = 'string' | 'boolean' | 'number';
 const KINDS: Readonly<Record<keyof Options, Kind>> = Object.freeze({
-  manifestUrl: 'string', modelId: 'string', shimUrl: 'string', preselect: 'boolean', k: 'number',
+  manifestUrl: 'string', runtimeUrl: 'string', modelId: 'string', shimUrl: 'string', preselect: 'boolean', k: 'number',
   refitGrowth: 'number', webgpu: 'boolean', prefetch: 'boolean', prefetchCount: 'number', badge: 'boolean',
   apiToken: 'string', project: 'string',
 });

@@ -24,6 +24,11 @@ export interface AttachOptions {
   onSuggestion?: (suggestion: TaskSuggestion | null) => void;
   /** Called after a submit/update was learned from. */
   onLearned?: () => void;
+  /**
+   * The task and config the editor is being created with, when the page knows them: the
+   * embedding starts at once, in parallel with the editor's own start-up.
+   */
+  preload?: { task: { id: number | string; data: Record<string, unknown> }; config: string };
 }
 
 export interface Attachment {
@@ -51,6 +56,7 @@ export function attachStandalone(core: CytoMl, ls: LabelStudioLike, options: Att
   let detached = false;
   const project = options.project ?? core.options.project;
   const handlers: Array<[string, (...args: unknown[]) => void]> = [];
+  if (options.preload) core.preload({ project, taskId: options.preload.task.id, data: options.preload.task.data, config: options.preload.config });
 
   const ready = waitForStore(ls, () => detached).then(async (store) => {
     if (!store) return null;
