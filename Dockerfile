@@ -1,0 +1,41 @@
+# cyto-ml ML backend shim: Label Studio's ML backend protocol, the browser plugin and its
+# models, and the Label Studio Community proxy (see docs/shim.md).
+#
+#   docker build -t cyto-ml-shim .
+#   docker run -p 9090:9090 -p 8081:8081 -e LABEL_STUDIO_URL=http://host.docker.internal:8080 -v shim-data:/data cyto-ml-shim
+
+# --- build: the plugin bundle (dist/plugin), the models (models/), the shim as one file ---
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# onnxruntime-node (a dev dependency, for tests) would try to download a CUDA provider.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+# One self-contained CommonJS file: the runtime image needs no node_modules (and no tsx).
+RUN npx --no-install esbuild src/shim/cli.ts --bundle --platform=node --target=node20 \
+      --format=cjs --outfile=dist/shim/cli.cjs --log-level=warning
+
+# --- runtime ---
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=9090 \
+    PROXY_PORT=8081 \
+    PLUGIN_DIR=/app/dist/plugin \
+    MODELS_DIR=/app/models \
+    DATA_DIR=/data
+COPY --from=build /app/dist/shim/cli.cjs ./dist/shim/cli.cjs
+COPY --from=build /app/dist/plugin ./dist/plugin
+COPY --from=build /app/models ./models
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 9090 8081
+# Any answer below 500 means the server is up (401 when basic auth is on).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||9090)+'/health').then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"]
+# node as PID 1 receives SIGTERM directly; the shim finishes requests and flushes its store.
+CMD ["node", "dist/shim/cli.cjs"]
