@@ -1,7 +1,8 @@
 /**
  * Label Studio's ML backend protocol (DESIGN §4), answered from what browsers relayed:
  * `GET /` and `/health`, `POST /setup`, `POST /predict`, `POST /webhook`, `GET /metrics`.
- * Request bodies are checked by fastify's JSON schemas; Label Studio's extra fields pass.
+ * Request bodies are checked by fastify's JSON schemas, on the fields the shim uses only: a
+ * field it ignores (`schema`, `label_config`, `params`, ...) never fails Label Studio's call.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../labelstudio/types.ts';
@@ -37,12 +38,7 @@ const setupSchema = {
   body: {
     type: 'object',
     required: ['project'],
-    properties: {
-      project: projectSchema,
-      schema: { type: 'string' },
-      hostname: { type: 'string' },
-      access_token: { type: 'string' },
-    },
+    properties: { project: projectSchema },
   },
 } as const;
 
@@ -60,8 +56,6 @@ const predictSchema = {
         },
       },
       project: projectSchema,
-      label_config: { type: 'string' },
-      params: { type: 'object' },
     },
   },
 } as const;
