@@ -295,7 +295,8 @@ export class CytoMl {
     await store.outbox.enqueue({
       kind: 'prediction',
       target: 'shim',
-      url: new URL('api/predictions', this.options.shimUrl.replace(/\/?$/, '/')).href,
+      // shimUrl may be a path on this origin (`/cyto-ml` when injected by the shim's proxy).
+      url: new URL('api/predictions', new URL(this.options.shimUrl.replace(/\/?$/, '/'), globalThis.location?.href)).href,
       method: 'POST',
       body,
       dedupeKey: `shim:${ctx.project}:${taskId}`,

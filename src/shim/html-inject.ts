@@ -15,7 +15,7 @@ export const INJECTED_MARKER = 'data-cyto-ml-plugin';
  */
 export function pluginScriptTag(base: string): string {
   return (
-    `<script src="${base}/plugin/cyto-ml.js" data-shim-url="${base}" ` +
+    `<script src="${base}/plugin/cyto-ml.js" data-host="community" data-shim-url="${base}" ` +
     `data-manifest-url="${base}/models/manifest.json" ${INJECTED_MARKER} defer></script>`
   );
 }
