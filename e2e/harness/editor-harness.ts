@@ -32,5 +32,7 @@ api.core({
   runtimeUrl: new URL('../../', location.href).href,
   modelId: 'resnet-tiny-seeded',
   k: 2,
+  // Tests that relay predictions pass the shim's URL in the page URL.
+  shimUrl: new URLSearchParams(location.search).get('shim') ?? '',
 });
 window.editorHarness = { open, ready: true };
