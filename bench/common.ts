@@ -107,12 +107,13 @@ export function checkBuild(): void {
 }
 
 /** `vite preview` of dist/demo on a free port: COOP/COEP headers, so the page is cross-origin isolated. */
-export async function startVitePreview(): Promise<RunningServer> {
+export async function startVitePreview(outDir = DIST_DEMO): Promise<RunningServer> {
   const { preview } = await import('vite');
   const port = await freePort();
   const server = await preview({
     root: ROOT,
     logLevel: 'silent',
+    build: { outDir },
     preview: { port, strictPort: true, host: '127.0.0.1' },
   });
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
@@ -175,8 +176,11 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 }
 
 /** Open the bench page from `baseUrl` in a fresh context; resolves when `window.bench` is ready. */
-export async function openBenchPage(browser: Browser, baseUrl: string): Promise<{ context: BrowserContext; page: Page }> {
+export async function openBenchPage(
+  browser: Browser, baseUrl: string, setup?: (context: BrowserContext) => Promise<void>,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
+  await setup?.(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`  [page error] ${e.message}`));
   await page.goto(baseUrl + BENCH_PAGE_PATH);

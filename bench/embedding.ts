@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { FLOWCAM_DIR, log, measured, openBenchPage, ROOT, runPython, skippedRow, type BenchConfig, type Row } from './common.ts';
 import type { BenchContext, Section } from './section.ts';
 import { mean, summarise } from './stats.ts';
@@ -54,14 +54,16 @@ function describeSizes(sizes: Array<{ width: number; height: number }>): string 
   return `${small.width}x${small.height} to ${large.width}x${large.height}, median ${areas[areas.length >> 1].toLocaleString('en-GB')} px²`;
 }
 
-function flowcamFiles(): string[] {
+/** The FlowCam crops (all of them; the first 4 in smoke mode). */
+function flowcamFiles(smoke: boolean): string[] {
   if (!existsSync(FLOWCAM_DIR)) return [];
-  return readdirSync(FLOWCAM_DIR).filter((f) => /\.tiff?$/i.test(f)).sort().map((f) => join(FLOWCAM_DIR, f));
+  const files = readdirSync(FLOWCAM_DIR).filter((f) => /\.tiff?$/i.test(f)).sort().map((f) => join(FLOWCAM_DIR, f));
+  return smoke ? files.slice(0, 4) : files;
 }
 
 async function browserRuns(ctx: BenchContext, baseUrl: string, natives: string[]) {
   const { cfg } = ctx;
-  const { context, page } = await openBenchPage(ctx.browser, baseUrl);
+  const { context, page } = await openBenchPage(ctx.browser, baseUrl, forceNativePreprocessing);
   try {
     const info = await page.evaluate((m) => window.bench.startEngine(m), cfg.modelId);
     const fixed: Record<number, EmbedSamples> = {};
@@ -73,6 +75,20 @@ async function browserRuns(ctx: BenchContext, baseUrl: string, natives: string[]
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The shipped manifest may resize (e.g. 128x128 stretch): here every model gets "native"
+ * preprocessing, so the engine runs the model at exactly the size given (224 for the fixed rows,
+ * each crop's own size for the FlowCam rows), the same tensors onnxruntime-node and PyTorch get.
+ */
+async function forceNativePreprocessing(context: BrowserContext): Promise<void> {
+  await context.route('**/models/manifest.json', async (route) => {
+    const response = await route.fetch();
+    const manifest = (await response.json()) as { models: Array<{ preprocess: { resize: unknown } }> };
+    for (const m of manifest.models) m.preprocess.resize = 'native';
+    await route.fulfill({ response, json: manifest });
+  });
 }
 
 function embedFiles(page: Page, files: string[], cfg: BenchConfig): Promise<EmbedSamples> {
@@ -123,7 +139,7 @@ export const embeddingSection: Section = {
   expected: (cfg) => groups(cfg).flatMap((g) => RUNTIMES.map((r) => `embed/${g}/${r}`)),
   async run(ctx) {
     const { cfg } = ctx;
-    const natives = flowcamFiles();
+    const natives = flowcamFiles(cfg.smoke);
     const nativeMissing = natives.length === 0 ? `FlowCam crops not found in ${FLOWCAM_DIR}` : undefined;
 
     // The same pixels everywhere: the page draws them into PNGs; Node and PyTorch get CHW floats.

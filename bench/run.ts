@@ -10,12 +10,12 @@
  * skipped for any reason other than a missing prerequisite (python3-torch, python3-sklearn,
  * the FlowCam fixtures).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  applyRatios, checkBuild, configFor, describeMachine, launchChromium, log, ROOT, skippedRow,
+  applyRatios, checkBuild, configFor, DIST_DEMO, describeMachine, launchChromium, log, ROOT, skippedRow,
   startPlainServer, startVitePreview, type Machine, type Row, type RunningServer,
 } from './common.ts';
 import { embeddingSection } from './embedding.ts';
@@ -23,9 +23,10 @@ import { kmeansSection } from './kmeans.ts';
 import { indexeddbSection } from './indexeddb.ts';
 import { shimSection } from './shim.ts';
 import { taskOpenSection } from './task-open.ts';
+import { memorySection } from './memory.ts';
 import type { Section } from './section.ts';
 
-const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection];
+const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection];
 
 function fmt(x: number): string {
   if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
@@ -102,9 +103,12 @@ async function main(): Promise<number> {
   let machine: Machine | undefined;
   const browser = await launchChromium();
   try {
-    const isolated = await startVitePreview();
+    // Serve a copy: another `npm run build` during the run (emptyOutDir) must not pull files away.
+    const demo = join(tmp, 'demo');
+    cpSync(DIST_DEMO, demo, { recursive: true });
+    const isolated = await startVitePreview(demo);
     servers.push(isolated);
-    const plain = await startPlainServer();
+    const plain = await startPlainServer(demo);
     servers.push(plain);
     machine = describeMachine(browser.version());
     log(`${cfg.smoke ? 'SMOKE' : 'full'} run: ${machineLine(machine)}`);

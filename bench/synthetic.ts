@@ -19,7 +19,7 @@ export function mulberry32(seed: number): () => number {
  * An opaque RGBA image: light background, a dark textured ellipse (a "particle") and a little
  * noise, like a FlowCam crop. Opaque so a PNG round trip keeps the exact pixel values.
  */
-export function syntheticRgba(width: number, height: number, seed: number): Uint8ClampedArray {
+export function syntheticRgba(width: number, height: number, seed: number): Uint8ClampedArray<ArrayBuffer> {
   const rand = mulberry32(seed);
   const out = new Uint8ClampedArray(width * height * 4);
   const cx = width * (0.4 + 0.2 * rand());
