@@ -26,43 +26,12 @@ import { expect, request as playwrightRequest, test } from '@playwright/test';
 import type { APIRequestContext } from '@playwright/test';
 import { startShim } from '../src/shim/server.ts';
 import type { RunningShim } from '../src/shim/server.ts';
+import { SEED_LABEL_CONFIG } from '../src/labelstudio/seed-config.ts';
 
 const LS_URL = process.env.LS_URL?.replace(/\/+$/, '');
 const LS_API_KEY = process.env.LS_API_KEY;
 const LS_EMAIL = process.env.LS_EMAIL;
 const LS_PASSWORD = process.env.LS_PASSWORD;
-
-/** The seed project's label config (DESIGN §2). */
-const SEED_LABEL_CONFIG = `<View>
-  <Image name="image" value="$image"/>
-  <Choices name="organism_type" toName="image" choice="single">
-    <Choice value="Not-plankton"/>
-    <Choice value="Plankton"/>
-    <Choice value="Debris"/>
-  </Choices>
-  <Choices name="morphology" toName="image" choice="multiple">
-    <Choice value="Mucilage"/>
-    <Choice value="Flagella"/>
-    <Choice value="Cilia"/>
-    <Choice value="Aerotopes"/>
-    <Choice value="Akinetes"/>
-    <Choice value="Heterocytes"/>
-    <Choice value="Theca/test/exoskeletal structures"/>
-    <Choice value="Eggs"/>
-    <Choice value="Ephippia"/>
-  </Choices>
-  <Choices name="life_form" toName="image" choice="single">
-    <Choice value="Unicellular"/>
-    <Choice value="Colony"/>
-    <Choice value="Filament"/>
-  </Choices>
-  <Choices name="shape" toName="image" choice="multiple">
-    <Choice value="Spiky"/>
-    <Choice value="Round"/>
-    <Choice value="Rod-like"/>
-  </Choices>
-  <TextArea name="ta" toName="image"/>
-</View>`;
 
 /** A 1x1 PNG, so the task needs no file storage. */
 const IMAGE = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
