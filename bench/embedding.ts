@@ -45,6 +45,9 @@ function baselineOf(runtime: Runtime, group: string, torchOk: boolean): string |
   return torchOk ? `embed/${group}/torch-${suffix}` : runtime.startsWith('browser') ? `embed/${group}/ort-node-${suffix}` : undefined;
 }
 
+/** Each native run embeds every crop once (22 images): fewer runs are enough. */
+const nativeRuns = (cfg: BenchConfig): BenchConfig => (cfg.smoke ? cfg : { ...cfg, warmup: 1, runs: 3 });
+
 /** "22 sizes, 21x28 .. 162x271 px, median 6,400 px²" style summary of image sizes. */
 function describeSizes(sizes: Array<{ width: number; height: number }>): string {
   if (sizes.length === 0) return 'n/a';
@@ -70,7 +73,7 @@ async function browserRuns(ctx: BenchContext, baseUrl: string, natives: string[]
     for (const batch of BATCHES) {
       fixed[batch] = await page.evaluate((o) => window.bench.embedSynthetic(o), { size: cfg.size, batch, warmup: cfg.warmup, runs: cfg.runs });
     }
-    const native = natives.length > 0 ? await embedFiles(page, natives, cfg) : undefined;
+    const native = natives.length > 0 ? await embedFiles(page, natives, nativeRuns(cfg)) : undefined;
     return { info, fixed, native };
   } finally {
     await context.close();
@@ -122,10 +125,11 @@ async function ortNodeRuns(cfg: BenchConfig, batchInput: Float32Array, nativeSiz
     if (nativeSizes.length > 0) {
       const tensors = nativeSizes.map(({ width, height }) => Float32Array.from({ length: 3 * width * height }, (_, i) => (i % 251) / 251));
       const samples: number[] = [];
-      for (let r = 0; r < cfg.warmup + cfg.runs; r++) {
+      const nr = nativeRuns(cfg);
+      for (let r = 0; r < nr.warmup + nr.runs; r++) {
         const per: number[] = [];
         for (let i = 0; i < tensors.length; i++) per.push(await time(tensors[i], 1, nativeSizes[i].height, nativeSizes[i].width));
-        if (r >= cfg.warmup) samples.push(mean(per));
+        if (r >= nr.warmup) samples.push(mean(per));
       }
       out[`native/ort-node-${suffix}`] = samples;
     }
@@ -166,6 +170,7 @@ export const embeddingSection: Section = {
         const res = runPython('torch_embed.py', {
           threads: [1, mtThreads()], size: cfg.size, batches: BATCHES, input_bin: bin,
           native_sizes: nativeSizes.map((s) => [s.height, s.width]), warmup: cfg.warmup, runs: cfg.runs,
+          native_warmup: nativeRuns(cfg).warmup, native_runs: nativeRuns(cfg).runs,
         }, 300_000) as { results: Array<{ threads: number; kind: string; batch: number; ms_per_image: number[] }> };
         for (const r of res.results) {
           const suffix = r.threads === 1 ? '1t' : 'mt';

@@ -32,7 +32,7 @@ function planFor(cfg: BenchConfig): Plan {
 const id = (n: number, k: number, b: string): string => `kmeans/n${n}/k${k}/${b}`;
 
 function label(n: number, k: number, backend: string, iterations: number): string {
-  const what = `${n.toLocaleString('en-GB')} x ${D}, k=${k}, ${iterations} iterations`;
+  const what = `${n.toLocaleString('en-GB')} x ${D}, k=${k}, max ${iterations} iterations`;
   const who: Record<string, string> = {
     ts: 'Chromium, plain TypeScript',
     'tfjs-cpu': 'Chromium, tfjs cpu backend',

@@ -11,7 +11,7 @@
  * the FlowCam fixtures).
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -101,6 +101,8 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const expected: string[] = [];
   let machine: Machine | undefined;
+  /** 1-min load average at the end of each section: above the core count, other work competed. */
+  const sectionLoad: Record<string, number> = {};
   const browser = await launchChromium();
   try {
     // Serve a copy: another `npm run build` during the run (emptyOutDir) must not pull files away.
@@ -127,7 +129,9 @@ async function main(): Promise<number> {
           if (!have.has(id)) rows.push(skippedRow({ id, section: section.name, label: id, unit: '', better: 'lower' }, 'error', (error as Error).message));
         }
       }
-      log(`section ${section.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const load = loadavg()[0].toFixed(1);
+      sectionLoad[section.name] = Number(load);
+      log(`section ${section.name}: ${((performance.now() - t) / 1000).toFixed(1)} s (1-min load average now ${load} on ${cpus().length} cores)`);
     }
   } finally {
     await browser.close().catch(() => undefined);
@@ -140,11 +144,12 @@ async function main(): Promise<number> {
   console.log('');
   console.log(`Machine: ${machineLine(machine!)}`);
   console.log(`Mode: ${cfg.smoke ? 'smoke (tiny sizes: figures are not meaningful)' : 'full'}; ${cfg.runs} timed runs after ${cfg.warmup} warm-up unless a row says otherwise; total ${seconds.toFixed(0)} s`);
+  console.log(`1-min load average after each section (${cpus().length} cores; higher = other processes competed): ${Object.entries(sectionLoad).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log('');
   console.log(formatTable(rows));
   console.log('');
 
-  const result = { machine, mode: cfg.smoke ? 'smoke' : 'full', config: cfg, seconds, rows };
+  const result = { machine, mode: cfg.smoke ? 'smoke' : 'full', config: cfg, seconds, loadAverageAfterSection: sectionLoad, rows };
   const outputs = [values.json, !cfg.smoke && !only ? join(ROOT, 'bench', 'results', 'latest.json') : undefined].filter((x): x is string => !!x);
   for (const out of outputs) {
     mkdirSync(dirname(resolve(out)), { recursive: true });

@@ -50,13 +50,14 @@ def main():
                 results.append({"threads": threads, "kind": "fixed", "batch": batch, "ms_per_image": samples})
             if natives:
                 samples = []
-                for r in range(warmup + runs):
+                n_warmup = spec.get("native_warmup", warmup)
+                for r in range(n_warmup + spec.get("native_runs", runs)):
                     per = []
                     for x in natives:
                         t = time.perf_counter()
                         model(x)
                         per.append((time.perf_counter() - t) * 1000)
-                    if r >= warmup:
+                    if r >= n_warmup:
                         samples.append(sum(per) / len(per))
                 results.append({"threads": threads, "kind": "native", "batch": 1, "ms_per_image": samples})
     print(json.dumps({"torch": torch.__version__, "results": results}))
