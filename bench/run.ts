@@ -25,50 +25,9 @@ import { shimSection } from './shim.ts';
 import { taskOpenSection } from './task-open.ts';
 import { memorySection } from './memory.ts';
 import type { Section } from './section.ts';
+import { formatTable, machineLine, writeReadmeSection, type BenchResult } from './report.ts';
 
 const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection];
-
-function fmt(x: number): string {
-  if (x >= 10_000) return Math.round(x).toLocaleString('en-GB');
-  if (x >= 100) return x.toFixed(0);
-  if (x >= 10) return x.toFixed(1);
-  return x.toFixed(2);
-}
-
-export function formatTable(rows: Row[]): string {
-  const lines = [
-    '| measurement | unit | median | p95 | min-max | runs | vs baseline | note |',
-    '|---|---|---:|---:|---|---:|---|---|',
-  ];
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  let section = '';
-  for (const r of rows) {
-    if (r.section !== section) {
-      section = r.section;
-      lines.push(`| **${section}** | | | | | | | |`);
-    }
-    if (r.skipped) {
-      lines.push(`| ${r.label} | ${r.unit} | - | - | - | - | - | skipped: ${r.skipped.reason} |`);
-      continue;
-    }
-    const s = r.stats!;
-    const base = r.baseline ? byId.get(r.baseline) : undefined;
-    const vs = r.ratio !== undefined && base ? `${r.ratio.toFixed(2)}x ${shortName(base)}` : '';
-    lines.push(`| ${r.label} | ${r.unit} | ${fmt(s.median)} | ${r.showP95 ? fmt(s.p95) : ''} | ${fmt(s.min)}-${fmt(s.max)} | ${s.runs} | ${vs} | ${r.note ?? ''} |`);
-  }
-  return lines.join('\n');
-}
-
-/** "vs torch-1t" style name of a baseline row: the last part of its id. */
-function shortName(r: Row): string {
-  return `vs ${r.id.split('/').pop()}`;
-}
-
-export function machineLine(m: Machine): string {
-  return `${m.date.slice(0, 16).replace('T', ' ')} UTC; ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB; Chromium ${m.chromium} (headless); `
-    + `Node ${m.node}; onnxruntime-web ${m.onnxruntimeWeb}, onnxruntime-node ${m.onnxruntimeNode}; `
-    + `PyTorch ${m.torch ?? 'not installed'}; scikit-learn ${m.sklearn ?? 'not installed'}`;
-}
 
 /** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
 export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {
@@ -149,12 +108,17 @@ async function main(): Promise<number> {
   console.log(formatTable(rows));
   console.log('');
 
-  const result = { machine, mode: cfg.smoke ? 'smoke' : 'full', config: cfg, seconds, loadAverageAfterSection: sectionLoad, rows };
+  const result: BenchResult = { machine: machine!, mode: cfg.smoke ? 'smoke' : 'full', config: cfg, seconds, loadAverageAfterSection: sectionLoad, rows };
   const outputs = [values.json, !cfg.smoke && !only ? join(ROOT, 'bench', 'results', 'latest.json') : undefined].filter((x): x is string => !!x);
   for (const out of outputs) {
     mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileSync(resolve(out), `${JSON.stringify(result, null, 2)}\n`);
     log(`wrote ${out}`);
+  }
+
+  if (!cfg.smoke && !only) {
+    writeReadmeSection(result, join(ROOT, 'bench', 'README-section.md'));
+    log('wrote bench/README-section.md');
   }
 
   const problems = checkRows(rows, expected, cfg.smoke);
