@@ -223,6 +223,62 @@ export class Learner {
   }
 
   /**
+   * The space clusters and kNN work in, for tools that compare embeddings (neighbours, the
+   * map): z-scored and unit length when the clusters were fitted here, raw otherwise.
+   * @throws on an embedding of the wrong width or with NaN/Infinity.
+   */
+  features(embedding: ArrayLike<number>): Float32Array {
+    return this.#features(this.#checkEmbedding(embedding, 'embedding'));
+  }
+
+  /**
+   * Cluster of an embedding and its squared distance to that cluster's centre (in feature
+   * space), e.g. to show a cluster's most typical members first. Cluster -1 (distance
+   * Infinity) while there are no clusters.
+   */
+  locate(embedding: ArrayLike<number>): { cluster: number; distance: number } {
+    const features = this.features(embedding);
+    const cluster = this.#clusterFor(features);
+    if (cluster < 0) return { cluster, distance: Infinity };
+    const centre = this.#centres.subarray(cluster * this.#dim, (cluster + 1) * this.#dim);
+    let distance = 0;
+    for (let j = 0; j < this.#dim; j++) {
+      const delta = features[j] - centre[j];
+      distance += delta * delta;
+    }
+    return { cluster, distance };
+  }
+
+  /** Number of clusters of the current fit (0 before the first fit). */
+  clusterCount(): number {
+    return this.hasFit() ? this.#k : 0;
+  }
+
+  /**
+   * What the labelled members of one cluster say, per control: the most frequent label, how
+   * many labelled members chose it, and how many members are labelled for that control
+   * (purity = count / labelled). Controls without labelled members in the cluster are absent.
+   */
+  clusterLabels(cluster: number): Array<{ control: string; label: string; count: number; labelled: number }> {
+    const out: Array<{ control: string; label: string; count: number; labelled: number }> = [];
+    for (const control of this.#controls.values()) {
+      const labelled = control.clusterItemCounts[cluster] ?? 0;
+      const counts = control.clusterLabelCounts[cluster];
+      if (!counts || labelled === 0) continue;
+      let best = 0;
+      for (let l = 1; l < counts.length; l++) if (counts[l] > counts[best]) best = l;
+      out.push({ control: control.control, label: control.labels[best], count: counts[best], labelled });
+    }
+    return out;
+  }
+
+  /** The labels recorded for an item key (a copy), or undefined when it is not labelled. */
+  labelsOf(key: string): Record<string, string[]> | undefined {
+    const item = this.#items.get(key);
+    return item ? structuredClone(item.labels) : undefined;
+  }
+
+  /**
    * The state to persist (src/store keeps it as is). Selects heads first if labels changed, so
    * `head`/`headAccuracy` are current. Shares the embeddings with the learner: do not mutate.
    */

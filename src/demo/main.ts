@@ -9,6 +9,9 @@ import { exportImportJson } from '../labelstudio/export-json.ts';
 import { SEED_LABEL_CONFIG } from '../labelstudio/seed-config.ts';
 import type { LabelStudioTask, Prediction } from '../labelstudio/types.ts';
 import api from '../plugin/index.ts';
+import { labelStudioSource } from '../plugin/project/label-studio-tools.ts';
+import { LocalSource } from '../plugin/project/local-source.ts';
+import type { ProjectSource } from '../plugin/project/project-source.ts';
 import type { AnnotatorStore } from '../store/annotator-store.ts';
 import { createEditor, type EditorInstance } from './editor.ts';
 import { FOLDER_PROJECT, tasksFromFiles } from './folder-import.ts';
@@ -17,6 +20,10 @@ import { renderTaskList, type TaskRow } from './task-list.ts';
 
 interface DemoState {
   project: string;
+  /** Where tasks come from and annotations/predictions go: this browser, or a Label Studio project. */
+  source?: ProjectSource;
+  /** The label config of the project (the seed config for local projects). */
+  config: string;
   tasks: SampleTask[];
   /** Display URLs of tasks whose image came from disk (object URLs, remade every load). */
   current?: number;
@@ -24,19 +31,31 @@ interface DemoState {
   detach?: () => void;
 }
 
-const core = api.core({ manifestUrl: new URL('models/manifest.json', location.href).href, project: SAMPLE_PROJECT });
-const state: DemoState = { project: new URLSearchParams(location.search).get('project') ?? SAMPLE_PROJECT, tasks: [] };
+const params = new URLSearchParams(location.search);
+/** `?source=label-studio&project=<id>[&ls=<url>][&token=<key>]`: a Label Studio project instead of a local one. */
+const remote = params.get('source') === 'label-studio';
+const core = api.core({
+  manifestUrl: new URL('models/manifest.json', location.href).href,
+  project: SAMPLE_PROJECT,
+  ...(params.get('ls') ? { labelStudioUrl: params.get('ls')! } : {}),
+  ...(params.get('token') ? { apiToken: params.get('token')! } : {}),
+});
+const state: DemoState = { project: params.get('project') ?? SAMPLE_PROJECT, config: SEED_LABEL_CONFIG, tasks: [] };
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 async function annotator(): Promise<AnnotatorStore> {
   return (await core.store()).annotator;
 }
 
-/** Load the project's tasks from IndexedDB, creating the sample project on first use. */
-async function loadTasks(): Promise<void> {
+/** The project source: Label Studio when asked for, else this browser's store (seeding the sample project). */
+async function openSource(): Promise<ProjectSource> {
+  if (remote) {
+    const projectId = Number(state.project);
+    if (!Number.isInteger(projectId)) throw new Error(`?project=${state.project} is not a Label Studio project id`);
+    return labelStudioSource(core, { projectId, navigate: (id) => void openTask(id) });
+  }
   const store = await annotator();
-  let records = await store.listTasks(state.project);
-  if (records.length === 0 && state.project === SAMPLE_PROJECT) {
+  if (state.project === SAMPLE_PROJECT && (await store.listTasks(state.project)).length === 0) {
     const tasks = await fetchSampleTasks();
     const examples = exampleTaskIds(tasks);
     await store.putTasks(SAMPLE_PROJECT, tasks.map((task) => ({ task })));
@@ -44,14 +63,22 @@ async function loadTasks(): Promise<void> {
       const task = tasks.find((t) => t.id === id)!;
       await store.saveAnnotations(SAMPLE_PROJECT, id, [{ result: knownLabelResult(task), example: true }]);
     }
-    records = await store.listTasks(state.project);
   }
-  state.tasks = await Promise.all(records.map(async (r) => {
-    const task: SampleTask = { ...(r.task as SampleTask), annotations: r.annotations as LabelStudioTask['annotations'] };
-    const image = await store.getImage(state.project, r.taskId);
-    if (image) task.data = { ...task.data, image: URL.createObjectURL(image) };
-    return task;
-  }));
+  return new LocalSource({
+    project: state.project,
+    store,
+    config: SEED_LABEL_CONFIG,
+    open: (id) => void openTask(id),
+    // Bulk labelling and pre-annotation write here: show their annotations and predictions.
+    onChange: () => void loadTasks().then(refreshList),
+  });
+}
+
+/** (Re)load the project's tasks from the source. */
+async function loadTasks(): Promise<void> {
+  const source = state.source!;
+  const tasks = (await source.listTasks()) as SampleTask[];
+  state.tasks = tasks;
 }
 
 function isDone(task: SampleTask): boolean {
@@ -83,7 +110,8 @@ function upcoming(id: number): string[] {
 
 async function saveAnnotation(task: SampleTask, result: unknown[]): Promise<void> {
   task.annotations = [{ result }];
-  await (await annotator()).saveAnnotations(state.project, task.id, task.annotations);
+  await state.source!.saveAnnotations([{ taskId: task.id, result: result as never }]);
+  void state.source!.flush();
 }
 
 async function openTask(id: number): Promise<void> {
@@ -94,12 +122,12 @@ async function openTask(id: number): Promise<void> {
   state.current = id;
   refreshList();
   // Start embedding while the editor builds itself (~100 ms): the suggestion is ready sooner.
-  core.preload({ project: state.project, taskId: task.id, data: task.data, config: SEED_LABEL_CONFIG });
+  core.preload({ project: state.project, taskId: task.id, data: task.data, config: state.config });
   const root = $('label-studio');
   root.replaceChildren();
   const mount = document.createElement('div');
   root.appendChild(mount);
-  const editor = await createEditor(mount, SEED_LABEL_CONFIG, task, {
+  const editor = await createEditor(mount, state.config, task, {
     onSubmit: (annotation) => void saveAnnotation(task, annotation.result).then(() => nextTask(id)),
     onUpdate: (annotation) => void saveAnnotation(task, annotation.result).then(refreshList),
   });
@@ -114,14 +142,14 @@ async function openTask(id: number): Promise<void> {
   state.detach = attachment.detach;
 }
 
-/** Keep the last prediction with the task, for the list and the export. */
+/**
+ * Keep the last prediction with the task, for the list and the export. Local projects only: a
+ * Label Studio project gets its predictions from pre-annotation (or its ML backend), and one
+ * written per opened task would duplicate those.
+ */
 async function rememberPrediction(task: SampleTask, prediction: Prediction): Promise<void> {
   task.predictions = [{ ...prediction }];
-  const { annotations: _annotations, ...plain } = task;
-  const stored = { ...plain, data: { ...plain.data } };
-  // Object URLs die with the page: the stored task keeps an empty image (its file is stored apart).
-  if (String(stored.data.image).startsWith('blob:')) stored.data.image = '';
-  await (await annotator()).putTasks(state.project, [{ task: stored }]);
+  if (state.source?.kind === 'local') await state.source.savePredictions([{ taskId: task.id, prediction }]);
   refreshList();
 }
 
@@ -136,7 +164,7 @@ function nextTask(afterId: number): void {
 async function learnExisting(): Promise<void> {
   for (const task of state.tasks.filter(isDone)) {
     await core.learnFromAnnotation(
-      { project: state.project, taskId: task.id, data: task.data, config: SEED_LABEL_CONFIG },
+      { project: state.project, taskId: task.id, data: task.data, config: state.config },
       task.annotations?.[0]?.result ?? [],
     );
   }
@@ -166,7 +194,7 @@ async function openFolder(files: File[]): Promise<void> {
 async function main(): Promise<void> {
   $('model-note').textContent = 'Model: ResNet18 with seeded, untrained weights (generated by `npm run models`): suggestions come from what you label, not from pre-training.';
   $('export').onclick = exportJson;
-  $('refit').onclick = () => void core.refit(state.project, SEED_LABEL_CONFIG);
+  $('refit').onclick = () => void core.refit(state.project, state.config);
   $('samples').onclick = () => { location.search = ''; };
   $('reset').onclick = async () => {
     await (await annotator()).clearProject(state.project);
@@ -174,12 +202,18 @@ async function main(): Promise<void> {
   };
   const folder = $<HTMLInputElement>('folder');
   folder.onchange = () => void openFolder([...(folder.files ?? [])]);
-  $('project-name').textContent = state.project === SAMPLE_PROJECT ? 'Sample particles (generated)' : 'Folder from disk';
+  $('project-name').textContent = remote
+    ? `Label Studio project ${state.project}`
+    : state.project === SAMPLE_PROJECT ? 'Sample particles (generated)' : 'Folder from disk';
+  state.source = await openSource();
+  state.config = await state.source.labelConfig();
   await loadTasks();
   refreshList();
   await learnExisting();
   const first = state.tasks.find((t) => !isDone(t)) ?? state.tasks[0];
   if (first) await openTask(first.id);
+  // The project tools (pre-annotate, clusters, neighbours, map) on the same source.
+  await api.projectTools({ source: state.source });
   document.body.dataset.ready = 'true';
 }
 

@@ -10,6 +10,7 @@
 import { KMeansClient } from '../cluster/kmeans-client.ts';
 import { startKMeansWorker } from '../cluster/start-kmeans-worker.ts';
 import { EmbeddingClient, type EmbedResult } from '../embedding/embedding-client.ts';
+import type { EmbedOutcome } from '../embedding/worker-protocol.ts';
 import { EngineError, toEngineErrorData } from '../embedding/engine-errors.ts';
 import { ortAssetUrls } from '../embedding/ort-asset-urls.ts';
 import type { EngineInfo } from '../embedding/worker-protocol.ts';
@@ -18,9 +19,12 @@ import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelCo
 import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction, TaskPrediction } from '../labelstudio/types.ts';
 import { openStore, type Store } from '../store/open-db.ts';
+import type { OutboxFetch } from '../store/outbox.ts';
 import { injectPrediction, preselectChoices, type EditorStoreLike } from './editor-adapter.ts';
 import { LearningSession } from './learning-session.ts';
 import type { Options } from './options.ts';
+import { OutboxPump } from './outbox-pump.ts';
+import { TaskIndex } from './project/task-index.ts';
 import { describeBackend, StatusTracker, type ControlSuggestionStatus } from './status.ts';
 
 /** One task as a host sees it. */
@@ -58,6 +62,10 @@ export class CytoMl {
   private readonly configs = new Map<string, LabelConfig>();
   private prefetchQueue: string[] = [];
   private prefetching = false;
+  private readonly indexes = new Map<string, TaskIndex>();
+  private outboxFetch: OutboxFetch = (url, init) =>
+    fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } });
+  private pump: OutboxPump | undefined;
 
   constructor(readonly options: Options, scriptBase: string) {
     const manifestUrl = new URL(options.manifestUrl, scriptBase).href;
@@ -125,20 +133,10 @@ export class CytoMl {
       const embedMs = performance.now() - t0;
       const t1 = performance.now();
       const session = await this.session(ctx.project, ctx.config, info);
-      const suggestions: ControlSuggestion[] = [];
-      const controls: ControlSuggestionStatus[] = [];
-      for (const [imageName, embedded] of embeddings) {
-        const forImage = config.controls.filter((c) => c.image.name === imageName);
-        const byName = new Map(session.suggest(embedded.vector).map((s) => [s.control, s]));
-        for (const control of forImage) {
-          const s = byName.get(control.name);
-          if (!s) continue;
-          suggestions.push({ control, choices: s.choices, score: s.score });
-          controls.push({ control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head });
-        }
-      }
-      const prediction = buildPrediction(ctx.taskId, suggestions, session.modelVersion);
+      const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
+      const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
+      this.recordInIndex(ctx, config, embeddings);
       const current = ctx.isCurrent?.() ?? true;
       if (prediction && ctx.editor && current) {
         injectPrediction(ctx.editor, prediction);
@@ -206,13 +204,84 @@ export class CytoMl {
   }
 
   /** Refit the project's clusters now, on all cached embeddings of the model. */
-  async refit(project: string, config: string): Promise<boolean> {
+  async refit(project: string, config: string, vectors?: Float32Array[]): Promise<boolean> {
     const info = await this.start();
     if (!info) return false;
     const session = await this.session(project, config, info);
-    const refitted = await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors), true);
+    // A project's own vectors when the caller has them (pre-annotation); else every cached one.
+    const source = vectors ? async () => vectors : () => this.client.allVectors().then((v) => v.vectors);
+    const refitted = await session.maybeRefit(source, true);
     this.status.update({ learning: { project, ...session.summary() } });
     return refitted;
+  }
+
+  /**
+   * Embed several images in one worker round trip, counting cache hits and model runs in the
+   * status like every other embedding (bulk pre-annotation). One outcome per URL.
+   */
+  async embedUrls(urls: readonly string[]): Promise<EmbedOutcome[]> {
+    const outcomes = await this.client.embedMany([...urls]);
+    const hits = outcomes.map((o) => (o.ok ? o.cacheHit : 'none'));
+    this.count(hits, outcomes.filter((o) => o.ok && o.cacheHit === 'none').length);
+    return outcomes;
+  }
+
+  /** The learner of a project (started engine required; resolves undefined when it cannot start). */
+  async projectSession(project: string, config: string): Promise<LearningSession | undefined> {
+    const info = await this.start();
+    if (!info) return undefined;
+    return this.session(project, config, info);
+  }
+
+  /**
+   * The prediction for a task from embeddings already at hand (image name → vector): what
+   * openTask shows, without the editor (pre-annotation). Null when nothing is suggested.
+   */
+  async predictVectors(project: string, configXml: string, taskId: number | string, vectors: Map<string, Float32Array>): Promise<Prediction | null> {
+    const session = await this.projectSession(project, configXml);
+    if (!session) return null;
+    return this.predictWith(session, this.parseConfig(configXml), taskId, vectors).prediction;
+  }
+
+  /**
+   * Learn from many annotations at once (bulk labelling): labels of each task's images, one
+   * write of the learner's state, one refit check.
+   */
+  async learnMany(project: string, configXml: string, items: ReadonlyArray<{ taskId: number | string; vectors: Map<string, Float32Array>; result: unknown }>): Promise<void> {
+    const config = this.parseConfig(configXml);
+    const session = await this.projectSession(project, configXml);
+    if (!session) return;
+    const batch: Array<{ key: string; embedding: Float32Array; labels: Record<string, string[]> }> = [];
+    for (const item of items) {
+      const labels = labelsFromAnnotation(item.result, config.controls);
+      for (const [imageName, vector] of item.vectors) {
+        const names = new Set(config.controls.filter((c) => c.image.name === imageName).map((c) => c.name));
+        const own = Object.fromEntries(Object.entries(labels).filter(([name]) => names.has(name)));
+        if (Object.keys(own).length > 0) batch.push({ key: `${item.taskId}:${imageName}`, embedding: vector, labels: own });
+      }
+    }
+    if (batch.length === 0) return;
+    await session.learnMany(batch);
+    this.status.update({ learning: { project, ...session.summary() } });
+  }
+
+  /** The in-memory index of a project's embedded tasks (neighbours, gallery, map). */
+  taskIndex(project: string): TaskIndex {
+    let index = this.indexes.get(project);
+    if (!index) {
+      index = new TaskIndex();
+      this.indexes.set(project, index);
+    }
+    return index;
+  }
+
+  /**
+   * How queued writes are sent (e.g. with Label Studio's CSRF header or token); also starts
+   * retrying pending writes with backoff in the background.
+   */
+  setOutboxFetch(fetchImpl: OutboxFetch): void {
+    this.outboxFetch = fetchImpl;
+    void this.flushOutbox();
   }
 
   /**
@@ -234,7 +303,7 @@ export class CytoMl {
         await idle();
         // Small batches: each is one worker round trip; same-size images share a model run.
         const batch = this.prefetchQueue.splice(0, 4);
-        const outcomes = await this.client.embedMany(batch);
+        const outcomes = await this.client.prefetch(batch);
         const computed = outcomes.filter((o) => o.ok && o.cacheHit === 'none').length;
         this.count(outcomes.map((o) => (o.ok ? o.cacheHit : 'none')), computed);
         this.status.update({ prefetched: this.status.current.prefetched + computed });
@@ -243,6 +312,37 @@ export class CytoMl {
       // Prefetch is best effort: a failure shows up when the task itself is opened.
     } finally {
       this.prefetching = false;
+    }
+  }
+
+  private predictWith(
+    session: LearningSession, config: LabelConfig, taskId: number | string, vectors: Map<string, Float32Array>,
+  ): { prediction: Prediction | null; controls: ControlSuggestionStatus[] } {
+    const suggestions: ControlSuggestion[] = [];
+    const controls: ControlSuggestionStatus[] = [];
+    for (const [imageName, vector] of vectors) {
+      const forImage = config.controls.filter((c) => c.image.name === imageName);
+      const byName = new Map(session.suggest(vector).map((s) => [s.control, s]));
+      for (const control of forImage) {
+        const s = byName.get(control.name);
+        if (!s) continue;
+        suggestions.push({ control, choices: s.choices, score: s.score });
+        controls.push({ control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head });
+      }
+    }
+    return { prediction: buildPrediction(taskId, suggestions, session.modelVersion), controls };
+  }
+
+  /** An opened task joins its project's index (its first Image), so it has neighbours at once. */
+  private recordInIndex(ctx: TaskContext, config: LabelConfig, embeddings: Map<string, EmbedResult>): void {
+    const taskId = Number(ctx.taskId);
+    const first = config.controls[0];
+    const embedded = first && embeddings.get(first.image.name);
+    if (!Number.isInteger(taskId) || !embedded) return;
+    try {
+      this.taskIndex(ctx.project).put({ taskId, url: imageUrlForControl({ id: taskId, data: ctx.data }, first), vector: embedded.vector });
+    } catch {
+      // No image URL in the task data: nothing to show as a thumbnail.
     }
   }
 
@@ -307,10 +407,8 @@ export class CytoMl {
   /** Try to send queued writes now; returns what is still pending. */
   async flushOutbox(): Promise<{ pending: number; failed: number }> {
     const store = await this.storePromise;
-    await store.outbox.flush((url, init) => fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } }));
-    const relay = { pending: await store.outbox.pending(), failed: (await store.outbox.failed()).length };
-    this.status.update({ relay });
-    return relay;
+    this.pump ??= new OutboxPump(store.outbox, () => this.outboxFetch, (relay) => this.status.update({ relay }));
+    return this.pump.flush();
   }
 
   /** The plugin's stores (the demo keeps its offline annotations there too). */

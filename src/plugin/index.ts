@@ -14,10 +14,24 @@ import { runEnterprise, type LsiLike } from './hosts/enterprise.ts';
 import { attachStandalone, type AttachOptions, type Attachment, type LabelStudioLike } from './hosts/standalone.ts';
 import { optionsFromDataset, resolveOptions, type Options } from './options.ts';
 import { scriptBase, scriptDataset } from './script-base.ts';
+import { projectFromLocation } from './hosts/task-context.ts';
+import { labelStudioSource } from './project/label-studio-tools.ts';
+import { ProjectTools } from './project/project-tools.ts';
+import type { ProjectSource } from './project/project-source.ts';
 import type { PluginStatus } from './status.ts';
 
 export type { Options } from './options.ts';
 export type { PluginStatus } from './status.ts';
+export type { ProjectSource } from './project/project-source.ts';
+
+/** What `projectTools` needs: a source, or a Label Studio project id (default: from the page URL). */
+export interface ProjectToolsRequest {
+  source?: ProjectSource;
+  projectId?: number;
+  /** Start with the panel open. */
+  open?: boolean;
+  plugin?: Partial<Options>;
+}
 
 const VERSION = '0.1.0';
 
@@ -53,6 +67,21 @@ export interface CytoMlApi {
   status(): PluginStatus;
   /** The plugin core (advanced use: bulk tools, benchmarks). */
   core(options?: Partial<Options>): CytoMl;
+  /** The project tools panel (pre-annotate, clusters, neighbours, map); one per page. */
+  projectTools(request?: ProjectToolsRequest): Promise<ProjectTools>;
+}
+
+let tools: Promise<ProjectTools> | undefined;
+
+async function createTools(request: ProjectToolsRequest): Promise<ProjectTools> {
+  const core = instance(request.plugin);
+  let source = request.source;
+  if (!source) {
+    const projectId = request.projectId ?? Number(projectFromLocation());
+    if (!Number.isInteger(projectId)) throw new Error('cytoML.projectTools: no Label Studio project id (give projectId, or open a project page)');
+    source = await labelStudioSource(core, { projectId });
+  }
+  return ProjectTools.create({ core, source, ...(request.open !== undefined ? { open: request.open } : {}) });
 }
 
 const api: CytoMlApi = {
@@ -62,6 +91,11 @@ const api: CytoMlApi = {
   community: (options) => watchCommunity(instance(options)),
   status: () => instance().status.snapshot(),
   core: (options) => instance(options),
+  projectTools: (request = {}) => {
+    tools ??= createTools(request);
+    tools.catch(() => { tools = undefined; });
+    return tools;
+  },
 };
 
 declare global {
@@ -73,7 +107,13 @@ declare global {
 if (typeof window !== 'undefined') {
   window.cytoML = api;
   if (scriptDataset().host === 'community') {
-    const start = () => api.community();
+    const start = () => {
+      api.community();
+      // On a project page, the tools panel too (pre-annotate the project from the browser).
+      if (instance().options.tools && projectFromLocation()) {
+        api.projectTools().catch((error) => instance().status.update({ lastError: { code: 'tools', message: (error as Error).message } }));
+      }
+    };
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
     else start();
   }

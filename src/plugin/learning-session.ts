@@ -71,6 +71,37 @@ export class LearningSession {
     await this.persist();
   }
 
+  /** Several items' labels at once (bulk labelling), persisted once. */
+  async learnMany(items: ReadonlyArray<{ key: string; embedding: Float32Array; labels: Record<string, string[]> }>): Promise<void> {
+    for (const item of items) this.learner.setLabels(item.key, item.embedding, item.labels);
+    await this.persist();
+  }
+
+  /** Feature-space vector (scaled, unit length after a local fit) for similarity and maps. */
+  features(embedding: Float32Array): Float32Array {
+    return this.learner.features(embedding);
+  }
+
+  /** Cluster and squared distance to its centre. */
+  locate(embedding: Float32Array): { cluster: number; distance: number } {
+    return this.learner.locate(embedding);
+  }
+
+  /** Number of clusters of the current fit (0 before the first). */
+  get clusterCount(): number {
+    return this.learner.clusterCount();
+  }
+
+  /** Majority label and labelled count per control in one cluster. */
+  clusterLabels(cluster: number): ReturnType<Learner['clusterLabels']> {
+    return this.learner.clusterLabels(cluster);
+  }
+
+  /** Labels learned for an item key (`<task id>:<image name>`), if any. */
+  labelsOf(key: string): Record<string, string[]> | undefined {
+    return this.learner.labelsOf(key);
+  }
+
   /** Refit the clusters when the policy says so (or always with `force`); true when refitted. */
   async maybeRefit(vectors: () => Promise<Float32Array[]>, force = false): Promise<boolean> {
     if (this.refitting) return this.refitting;

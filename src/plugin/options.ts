@@ -32,6 +32,10 @@ export interface Options {
   apiToken: string;
   /** Project key when the host cannot tell (the demo, or a task without `project`). */
   project: string;
+  /** Label Studio's base URL for REST calls (project tools); empty = this page's origin. */
+  labelStudioUrl: string;
+  /** Show the project tools panel (pre-annotate, clusters, neighbours, map) on Label Studio project pages. */
+  tools: boolean;
 }
 
 export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
@@ -48,13 +52,15 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   badge: true,
   apiToken: '',
   project: 'default',
+  labelStudioUrl: '',
+  tools: true,
 });
 
 type Kind = 'string' | 'boolean' | 'number';
 const KINDS: Readonly<Record<keyof Options, Kind>> = Object.freeze({
   manifestUrl: 'string', runtimeUrl: 'string', modelId: 'string', shimUrl: 'string', preselect: 'boolean', k: 'number',
   refitGrowth: 'number', webgpu: 'boolean', prefetch: 'boolean', prefetchCount: 'number', badge: 'boolean',
-  apiToken: 'string', project: 'string',
+  apiToken: 'string', project: 'string', labelStudioUrl: 'string', tools: 'boolean',
 });
 
 /** An option value that cannot be used; the message names the option and the valid values. */

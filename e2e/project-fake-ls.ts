@@ -1,0 +1,73 @@
+/**
+ * A fake Label Studio REST API for the project-tools specs, served through `page.route`:
+ * the project (seed config) and its tasks (the sample set), and the two writes the plugin
+ * makes, recorded for the assertions. `failFirst` answers the first N prediction POSTs with
+ * HTTP 500, as a Label Studio under load would.
+ */
+import { readFileSync } from 'node:fs';
+import type { Page, Route } from '@playwright/test';
+import { SEED_LABEL_CONFIG } from '../src/labelstudio/seed-config.ts';
+
+export interface SampleTask { id: number; data: { image: string }; meta: { class: string; expected: Record<string, string[]> } }
+export const SAMPLE_TASKS = JSON.parse(readFileSync('public/samples/tasks.json', 'utf8')) as SampleTask[];
+
+export interface FakeLabelStudio {
+  predictions: Array<{ task: number; model_version: string; score: number; result: unknown[] }>;
+  annotations: Array<{ task: number; result: unknown[] }>;
+  /** Prediction POSTs answered 500. */
+  refused: number;
+  /** Headers of the last write (to check CSRF). */
+  lastWriteHeaders: Record<string, string>;
+}
+
+export async function fakeLabelStudio(page: Page, projectId: number, options: { failFirst?: number } = {}): Promise<FakeLabelStudio> {
+  const fake: FakeLabelStudio = { predictions: [], annotations: [], refused: 0, lastWriteHeaders: {} };
+  let failLeft = options.failFirst ?? 0;
+  // Two annotated tasks per class, as a project just started would have (the learner needs labels).
+  const perClass = new Map<string, number>();
+  const tasks = SAMPLE_TASKS.map((t) => {
+    const n = perClass.get(t.meta.class) ?? 0;
+    perClass.set(t.meta.class, n + 1);
+    const result = Object.entries(t.meta.expected).filter(([, v]) => v.length > 0)
+      .map(([control, choices], i) => ({ id: `r${t.id}-${i}`, from_name: control, to_name: 'image', type: 'choices', value: { choices } }));
+    return { id: t.id, data: { image: `/${t.data.image}` }, annotations: n < 2 ? [{ id: 1000 + t.id, result }] : [], predictions: [] };
+  });
+  const json = (route: Route, status: number, body: unknown) =>
+    route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+  await page.context().addCookies([{ name: 'csrftoken', value: 'fake-csrf', url: 'http://127.0.0.1:4173' }]);
+  await page.route('**/api/**', async (route) => {
+    const request = route.request();
+    const url = new URL(request.url());
+    const method = request.method();
+    if (method === 'GET' && url.pathname === `/api/projects/${projectId}/`) {
+      return json(route, 200, { id: projectId, title: 'Fake', label_config: SEED_LABEL_CONFIG });
+    }
+    if (method === 'GET' && url.pathname === '/api/tasks') {
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const size = Number(url.searchParams.get('page_size') ?? 100);
+      const slice = tasks.slice((page - 1) * size, page * size);
+      if (page > 1 && slice.length === 0) return json(route, 404, { detail: 'Invalid page.' });
+      return json(route, 200, { tasks: slice, total: tasks.length });
+    }
+    if (method === 'POST' && url.pathname === '/api/predictions/') {
+      fake.lastWriteHeaders = request.headers();
+      if (failLeft > 0) {
+        failLeft--;
+        fake.refused++;
+        return json(route, 500, { detail: 'server error' });
+      }
+      const body = request.postDataJSON();
+      fake.predictions.push(body);
+      return json(route, 201, { id: fake.predictions.length, ...body });
+    }
+    const annotation = url.pathname.match(/^\/api\/tasks\/(\d+)\/annotations\/$/);
+    if (method === 'POST' && annotation) {
+      fake.lastWriteHeaders = request.headers();
+      const body = request.postDataJSON();
+      fake.annotations.push({ task: Number(annotation[1]), result: body.result });
+      return json(route, 201, { id: fake.annotations.length, ...body });
+    }
+    return json(route, 404, { detail: `fake Label Studio has no ${method} ${url.pathname}` });
+  });
+  return fake;
+}

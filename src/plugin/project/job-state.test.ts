@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { INITIAL_JOB_STATE, isRunning, JobTransitionError, reduceJob, type JobEvent, type JobState } from './job-state.ts';
+
+function run(events: JobEvent[], from: JobState = INITIAL_JOB_STATE): JobState {
+  return events.reduce(reduceJob, from);
+}
+
+describe('pre-annotation job state machine', () => {
+  it('goes idle → listing → embedding → fitting → predicting → done, counting as it goes', () => {
+    const state = run([
+      { type: 'start' },
+      { type: 'listed', total: 10, alreadyEmbedded: 4 },
+      { type: 'embedded', ok: 3, failed: 0 },
+      { type: 'embedded', ok: 2, failed: 1, error: 'task 9: HTTP 404' },
+      { type: 'fitting' },
+      { type: 'fitted' },
+      { type: 'predicted', count: 9 },
+      { type: 'queued' },
+    ]);
+    expect(state).toEqual({ phase: 'done', total: 10, embedded: 9, resumed: 4, failed: 1, predicted: 9, error: 'task 9: HTTP 404' });
+  });
+
+  it('pauses from any running phase and starts afresh (counts come back from the stored progress)', () => {
+    for (const prefix of [[], [{ type: 'listed', total: 5, alreadyEmbedded: 0 }], [{ type: 'listed', total: 5, alreadyEmbedded: 0 }, { type: 'fitting' }]] as JobEvent[][]) {
+      const paused = run([{ type: 'start' }, ...prefix, { type: 'pause' }]);
+      expect(paused.phase).toBe('paused');
+      expect(run([{ type: 'start' }], paused)).toEqual({ ...INITIAL_JOB_STATE, phase: 'listing' });
+    }
+  });
+
+  it('fails with the reason, and can be started again', () => {
+    const failed = run([{ type: 'start' }, { type: 'fail', error: 'HTTP 401: log in' }]);
+    expect(failed).toMatchObject({ phase: 'failed', error: 'HTTP 401: log in' });
+    expect(reduceJob(failed, { type: 'start' }).phase).toBe('listing');
+  });
+
+  it('rejects events a phase does not accept, naming both', () => {
+    expect(() => run([{ type: 'embedded', ok: 1, failed: 0 }])).toThrow(JobTransitionError);
+    expect(() => run([{ type: 'start' }, { type: 'start' }])).toThrow(/"start" is not valid in phase "listing"/);
+    expect(() => run([{ type: 'pause' }])).toThrow(/phase "idle"/);
+    expect(() => run([{ type: 'start' }, { type: 'listed', total: 1, alreadyEmbedded: 0 }, { type: 'queued' }])).toThrow(/"queued"/);
+  });
+
+  it('knows which phases are running', () => {
+    expect(['listing', 'embedding', 'fitting', 'predicting'].every((p) => isRunning(p as JobState['phase']))).toBe(true);
+    expect(['idle', 'done', 'paused', 'failed'].some((p) => isRunning(p as JobState['phase']))).toBe(false);
+  });
+});
