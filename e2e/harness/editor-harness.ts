@@ -8,7 +8,11 @@ import api from '../../src/plugin/index.ts';
 
 let current: { editor: EditorInstance; detach(): void } | undefined;
 
-async function open(config: string, task: LabelStudioTask, project = 'e2e-editor'): Promise<unknown> {
+/**
+ * Show a task in a new editor. With `attach: false` the plugin is not attached: tests then
+ * drive one of the other hosts (Enterprise LSI, Community watcher) against this real editor.
+ */
+async function open(config: string, task: LabelStudioTask, project = 'e2e-editor', attach = true): Promise<unknown> {
   current?.detach();
   current?.editor.destroy();
   const root = document.getElementById('editor')!;
@@ -16,6 +20,10 @@ async function open(config: string, task: LabelStudioTask, project = 'e2e-editor
   const mount = document.createElement('div');
   root.appendChild(mount);
   const editor = await createEditor(mount, config, task, { onSubmit: () => {}, onUpdate: () => {} });
+  if (!attach) {
+    current = { editor, detach: () => {} };
+    return null;
+  }
   const attachment = api.attach(editor, { project });
   current = { editor, detach: attachment.detach };
   return attachment.ready.then((s) => (s ? { prediction: s.prediction } : null));
