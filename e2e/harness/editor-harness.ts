@@ -42,5 +42,6 @@ api.core({
   k: 2,
   // Tests that relay predictions pass the shim's URL in the page URL.
   shimUrl: new URLSearchParams(location.search).get('shim') ?? '',
+  preselect: new URLSearchParams(location.search).get('preselect') === '1',
 });
 window.editorHarness = { open, ready: true };
