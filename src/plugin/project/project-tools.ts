@@ -5,9 +5,12 @@
  * project or a Label Studio project it was pointed at.
  */
 import type { CytoMl } from '../cyto-ml.ts';
+import { GalleryView } from './gallery-view.ts';
+import { NeighboursView } from './neighbours-view.ts';
 import { PreannotateJob } from './preannotate-job.ts';
 import { PreannotateView } from './preannotate-view.ts';
 import type { ProjectSource } from './project-source.ts';
+import { ToolContext } from './tool-context.ts';
 import { ToolsPanel } from './tools-panel.ts';
 
 export interface ProjectToolsOptions {
@@ -21,7 +24,7 @@ export interface ProjectToolsOptions {
 export class ProjectTools {
   readonly panel: ToolsPanel;
 
-  private constructor(readonly core: CytoMl, readonly source: ProjectSource, readonly job: PreannotateJob, panel: ToolsPanel) {
+  private constructor(readonly context: ToolContext, readonly job: PreannotateJob, panel: ToolsPanel) {
     this.panel = panel;
   }
 
@@ -33,11 +36,19 @@ export class ProjectTools {
     const store = await core.store();
     const job = new PreannotateJob({ core, source, progress: store.progress, modelId: info.modelId });
     const panel = new ToolsPanel(options.container, !options.open);
-    const tools = new ProjectTools(core, source, job, panel);
+    const context = new ToolContext(core, source, await source.labelConfig());
+    const tools = new ProjectTools(context, job, panel);
     panel.add(new PreannotateView(job, async () => core.status.current.relay ?? { pending: 0, failed: 0 }));
+    panel.add(new GalleryView(context));
+    panel.add(new NeighboursView(context));
     const stored = await job.stored();
-    // A run still marked "running" was cut off (reload, closed tab): carry on by itself.
-    if (stored?.state === 'running') void job.run();
+    if (stored?.state === 'running') {
+      // A run still marked "running" was cut off (reload, closed tab): carry on by itself.
+      void job.run();
+    } else if (stored && stored.done.length > 0) {
+      // Earlier work: bring its embeddings back into the index (cache hits) for the tools.
+      void source.listTasks().then((tasks) => context.restoreIndex(tasks, new Set(stored.done))).catch(() => {});
+    }
     return tools;
   }
 
