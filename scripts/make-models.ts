@@ -2,31 +2,50 @@
  * Generates the project's seeded-weight ONNX models and their `models/manifest.json` entries,
  * in TypeScript, without Python or a download.
  *
- *   npx tsx scripts/make-models.ts              # (re)write both models and the manifest entries
+ *   npx tsx scripts/make-models.ts              # (re)write the models and their manifest entries
  *   npx tsx scripts/make-models.ts --if-missing # skip models already present with the manifest's hash
+ *   npx tsx scripts/make-models.ts --calibrate  # re-measure the int8 model's activation ranges
+ *                                               # (onnxruntime-node), rewrite the committed table, then generate
  *
- * Output is byte-for-byte deterministic, so the committed manifest's sha256 values stay valid.
+ * Output is byte-for-byte deterministic, so the committed manifest's sha256 values stay valid:
+ * the int8 model reads its ranges from the committed table, not from a fresh measurement.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelEntry } from '../src/embedding/manifest-types.ts';
 import { DEFAULT_MODEL_ID, GENERATED_MODELS, buildModelBytes, manifestEntry, sha256Hex } from './onnx/generated-models.ts';
+import { CALIBRATION_TABLE_PATH, calibrate, serialiseTable } from './onnx/int8-calibration.ts';
+import { encodeModel } from './onnx/onnx-graph.ts';
+import { buildResNet } from './onnx/resnet-builder.ts';
 import { mergeManifest, readManifest, serialiseManifest, writeFileAtomic } from './onnx/manifest-file.ts';
 
-const OPTIONS = ['--if-missing', '--help'] as const;
+const OPTIONS = ['--if-missing', '--calibrate', '--help'] as const;
 
-function main(argv: string[]): void {
+/** Re-measures the int8 models' activation ranges and rewrites the committed table. */
+async function recalibrate(): Promise<void> {
+  for (const model of GENERATED_MODELS) {
+    if (!model.int8) continue;
+    const fp32 = buildResNet(model.spec);
+    const t0 = performance.now();
+    const table = await calibrate(fp32, model.int8.fp32Id, sha256Hex(encodeModel(fp32)));
+    writeFileAtomic(fileURLToPath(CALIBRATION_TABLE_PATH), serialiseTable(table));
+    console.log(`calibration for ${model.entry.id}: ${Object.keys(table.ranges).length} ranges (${Math.round(performance.now() - t0)} ms)`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
   for (const a of argv) {
     if (!(OPTIONS as readonly string[]).includes(a)) {
       throw new Error(`make-models: unknown option ${a}; valid options: ${OPTIONS.join(', ')}`);
     }
   }
   if (argv.includes('--help')) {
-    console.log('usage: tsx scripts/make-models.ts [--if-missing]');
+    console.log('usage: tsx scripts/make-models.ts [--if-missing] [--calibrate]');
     return;
   }
-  const ifMissing = argv.includes('--if-missing');
+  if (argv.includes('--calibrate')) await recalibrate();
+  const ifMissing = argv.includes('--if-missing') && !argv.includes('--calibrate');
   const modelsDir = fileURLToPath(new URL('../models/', import.meta.url));
   const manifestPath = join(modelsDir, 'manifest.json');
   mkdirSync(modelsDir, { recursive: true });
@@ -58,4 +77,7 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});

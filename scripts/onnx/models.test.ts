@@ -104,6 +104,11 @@ describe('generator determinism and the committed manifest', () => {
     expect(entryOf('resnet18-seeded').preprocess).toEqual({ resize: { size: 128, fit: 'stretch' }, normalise: 'unit', highBitDepth: 'max' });
     expect(entryOf('resnet-tiny-seeded').preprocess).toEqual({ resize: 'native', normalise: 'unit', highBitDepth: 'max' });
     expect(entryOf('resnet18-seeded').embeddingSize).toBe(512);
+    // The int8 variant: same weights and preprocessing as the default, and it says int8.
+    const int8 = entryOf('resnet18-seeded-int8');
+    expect(int8.preprocess).toEqual(entryOf('resnet18-seeded').preprocess);
+    expect(int8.name).toContain('int8');
+    expect(int8.embeddingSize).toBe(512);
     expect(entryOf('resnet-tiny-seeded').embeddingSize).toBe(64);
   });
 

@@ -3,13 +3,23 @@
  *
  * Field numbers are those of onnx/onnx.proto (ModelProto, GraphProto, NodeProto,
  * AttributeProto, TensorProto, ValueInfoProto, TypeProto, TensorShapeProto,
- * OperatorSetIdProto). Only float32 tensors and int/ints/float attributes are supported:
- * that is all a convolutional embedding network needs.
+ * OperatorSetIdProto). Tensors are float32, int8, uint8 or int32 (the last three for
+ * quantized models: int8 weights, uint8 zero points, int32 biases); attributes are int, ints
+ * or float: that is all a convolutional embedding network, fp32 or QDQ int8, needs.
  */
 import { ProtoWriter } from './protobuf-writer.ts';
 
 /** TensorProto.DataType.FLOAT */
 export const ONNX_FLOAT = 1;
+/** TensorProto.DataType.UINT8 */
+export const ONNX_UINT8 = 2;
+/** TensorProto.DataType.INT8 */
+export const ONNX_INT8 = 3;
+/** TensorProto.DataType.INT32 */
+export const ONNX_INT32 = 6;
+
+/** The element types a tensor or value may have here. */
+export type OnnxElemType = typeof ONNX_FLOAT | typeof ONNX_UINT8 | typeof ONNX_INT8 | typeof ONNX_INT32;
 
 /** AttributeProto.AttributeType values used here. */
 const ATTR_FLOAT = 1;
@@ -30,11 +40,15 @@ export interface OnnxNode {
   attributes?: readonly OnnxAttribute[];
 }
 
-/** A float32 constant (graph initializer). `data.length` must equal the product of `dims`. */
+/**
+ * A constant (graph initializer). `data.length` must equal the product of `dims` (1 for a
+ * scalar, `dims: []`). The element type follows the array: Float32Array = FLOAT,
+ * Int8Array = INT8, Uint8Array = UINT8, Int32Array = INT32.
+ */
 export interface OnnxTensor {
   name: string;
   dims: readonly number[];
-  data: Float32Array;
+  data: Float32Array | Int8Array | Uint8Array | Int32Array;
 }
 
 /** One dimension of a graph input/output: a fixed size or a symbolic name (dim_param). */
@@ -42,9 +56,9 @@ export type OnnxDim = number | string;
 
 export interface OnnxValueInfo {
   name: string;
-  /** Element type; only float32 is supported. */
-  elemType: typeof ONNX_FLOAT;
-  shape: readonly OnnxDim[];
+  elemType: OnnxElemType;
+  /** Omitted: shape unknown (e.g. intermediate tensors exposed as outputs for calibration). */
+  shape?: readonly OnnxDim[];
 }
 
 export interface OnnxGraph {
@@ -77,6 +91,28 @@ export function float32LittleEndian(data: Float32Array): Uint8Array {
   const dv = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) dv.setFloat32(i * 4, data[i], true);
   return out;
+}
+
+/** The TensorProto data type of an initializer's array. */
+export function elemTypeOf(data: OnnxTensor['data']): OnnxElemType {
+  if (data instanceof Float32Array) return ONNX_FLOAT;
+  if (data instanceof Int8Array) return ONNX_INT8;
+  if (data instanceof Uint8Array) return ONNX_UINT8;
+  if (data instanceof Int32Array) return ONNX_INT32;
+  throw new Error('unsupported tensor data array');
+}
+
+/** Little-endian raw bytes of any supported array (1-byte types are already in order). */
+function rawLittleEndian(data: OnnxTensor['data']): Uint8Array {
+  if (data instanceof Float32Array) return float32LittleEndian(data);
+  if (data instanceof Int32Array) {
+    if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const out = new Uint8Array(data.byteLength);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) dv.setInt32(i * 4, data[i], true);
+    return out;
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function encodeAttribute(a: OnnxAttribute): ProtoWriter {
@@ -119,20 +155,23 @@ function encodeTensor(t: OnnxTensor): ProtoWriter {
   }
   return new ProtoWriter()
     .repeatedVarint(1, t.dims) // dims = 1
-    .varint(2, ONNX_FLOAT) // data_type = 2
+    .varint(2, elemTypeOf(t.data)) // data_type = 2
     .string(8, t.name) // name = 8
-    .bytes(9, float32LittleEndian(t.data)); // raw_data = 9
+    .bytes(9, rawLittleEndian(t.data)); // raw_data = 9
 }
 
 function encodeValueInfo(v: OnnxValueInfo): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of v.shape) {
-    // TensorShapeProto.dim = 1; Dimension: dim_value = 1, dim_param = 2
-    const dim = typeof d === 'number' ? new ProtoWriter().varint(1, d) : new ProtoWriter().string(2, d);
-    shape.message(1, dim);
-  }
   // TypeProto.Tensor: elem_type = 1, shape = 2
-  const tensorType = new ProtoWriter().varint(1, v.elemType).message(2, shape);
+  const tensorType = new ProtoWriter().varint(1, v.elemType);
+  if (v.shape) {
+    const shape = new ProtoWriter();
+    for (const d of v.shape) {
+      // TensorShapeProto.dim = 1; Dimension: dim_value = 1, dim_param = 2
+      const dim = typeof d === 'number' ? new ProtoWriter().varint(1, d) : new ProtoWriter().string(2, d);
+      shape.message(1, dim);
+    }
+    tensorType.message(2, shape);
+  }
   const type = new ProtoWriter().message(1, tensorType); // TypeProto.tensor_type = 1
   return new ProtoWriter().string(1, v.name).message(2, type); // ValueInfoProto: name = 1, type = 2
 }
