@@ -121,6 +121,8 @@ export interface Int8AccuracyCost {
   sampleCosine: { mean: number; min: number };
   /** The same after centring both sets on the fp32 mean (raw cosines sit high: all features >= 0). */
   sampleCentredCosine: { mean: number; min: number };
+  /** Each sample's centred cosine, in sample order. */
+  sampleCentredCosines: number[];
   /** int8 vs fp32 on the fixture images (native size). */
   fixtureCosine: { mean: number; min: number };
   /** Leave-one-out 1-NN class accuracy on the demo samples, scaled as the learner does. */
@@ -142,11 +144,13 @@ export async function measureInt8AccuracyCost(
   const [fa, fb] = [await embedAll(fp32, Tensor, fixtures), await embedAll(int8, Tensor, fixtures)];
   const mean = new Float64Array(a[0].length);
   for (const v of a) for (let k = 0; k < v.length; k++) mean[k] += v[k] / a.length;
+  const [ca, cb] = [centred(a, mean), centred(b, mean)];
   return {
     samples: samples.length,
     classes: SAMPLE_CLASSES,
     sampleCosine: cosineSummary(a, b),
-    sampleCentredCosine: cosineSummary(centred(a, mean), centred(b, mean)),
+    sampleCentredCosine: cosineSummary(ca, cb),
+    sampleCentredCosines: ca.map((v, i) => cosine(v, cb[i])),
     fixtureCosine: cosineSummary(fa, fb),
     looAccuracy: { fp32: looNearestNeighbourAccuracy(a, labels), int8: looNearestNeighbourAccuracy(b, labels) },
   };
