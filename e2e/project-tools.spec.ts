@@ -106,4 +106,76 @@ test.describe('project tools', () => {
     await page.waitForTimeout(1000);
     expect(fake.annotations.length).toBe(selected.length);
   });
+
+  test('the map draws every embedded task, rings the current one, shows a thumbnail on hover; 50k points stay smooth', async ({ page }) => {
+    test.setTimeout(240_000);
+    await openTools(page, '/');
+    await preannotate(page);
+    await page.getByRole('tab', { name: 'Map' }).click();
+    const canvas = page.getByTestId('cyto-ml-map-canvas');
+    await expect(canvas).toHaveAttribute('data-drawn-points', String(SAMPLE_TASKS.length));
+    const current = await page.evaluate(() => window.cytoML.status().lastSuggestion?.taskId);
+    await expect(canvas).toHaveAttribute('data-highlight', String(current));
+    const ink = () => canvas.evaluate((c: HTMLCanvasElement) => {
+      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      let coloured = 0;
+      for (let p = 0; p < data.length; p += 4) if (data[p] !== 255 || data[p + 1] !== 255 || data[p + 2] !== 255) coloured++;
+      return coloured;
+    });
+    expect(await ink()).toBeGreaterThan(SAMPLE_TASKS.length * 4);
+    // Colour by label, then hover a point: its thumbnail shows.
+    await page.getByTestId('cyto-ml-map').getByRole('combobox', { name: 'Colour by' }).selectOption('label');
+    await expect(canvas).toHaveAttribute('data-drawn-points', String(SAMPLE_TASKS.length));
+    const target = await page.evaluate(async () => {
+      const tools = await window.cytoML.projectTools();
+      const c = tools.map.canvas;
+      for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2) {
+        const id = tools.map.hitTest(x, y);
+        if (id !== undefined) {
+          const r = c.getBoundingClientRect();
+          return { id, x: (x * r.width) / c.width, y: (y * r.height) / c.height };
+        }
+      }
+      return null;
+    });
+    expect(target).not.toBeNull();
+    await canvas.hover({ position: { x: target!.x, y: target!.y } });
+    const tip = page.getByTestId('cyto-ml-map-tip');
+    await expect(tip).toBeVisible();
+    await expect(tip).toHaveAttribute('data-task-id', String(target!.id));
+    // 50,000 synthetic points: every one drawn, timing and hit-tests measured.
+    const big = await page.evaluate(async () => {
+      const tools = await window.cytoML.projectTools();
+      const n = 50_000;
+      const xy = new Float32Array(2 * n);
+      const colours = new Uint32Array(n);
+      let seed = 1;
+      const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      for (let i = 0; i < n; i++) {
+        const cluster = i % 8;
+        xy[2 * i] = Math.cos(cluster) * 4 + (rand() - 0.5) * 3;
+        xy[2 * i + 1] = Math.sin(cluster) * 4 + (rand() - 0.5) * 3;
+        colours[i] = [0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7][cluster];
+      }
+      const ids = Array.from({ length: n }, (_, i) => i + 1);
+      const times: number[] = [];
+      let drawn = 0;
+      for (let r = 0; r < 5; r++) {
+        const result = tools.map.renderPoints({ xy, colours, ids, urls: ids.map(() => '') });
+        times.push(result.drawMs);
+        drawn = result.drawn;
+      }
+      const t0 = performance.now();
+      let hits = 0;
+      for (let k = 0; k < 10_000; k++) if (tools.map.hitTest(rand() * 540, rand() * 360) !== undefined) hits++;
+      const hitUs = ((performance.now() - t0) / 10_000) * 1000;
+      times.sort((a, b) => a - b);
+      return { drawn, medianMs: times[2], maxMs: times[4], hitUs, hits, attr: tools.map.canvas.dataset.drawnPoints };
+    });
+    console.log(`map at 50k points: draw median ${big.medianMs.toFixed(1)} ms (max ${big.maxMs.toFixed(1)}), hit-test ${big.hitUs.toFixed(2)} µs, ${big.hits}/10000 hits`);
+    expect(big.drawn).toBe(50_000);
+    expect(big.attr).toBe('50000');
+    expect(big.medianMs).toBeLessThan(100);
+    expect(await ink()).toBeGreaterThan(20_000);
+  });
 });

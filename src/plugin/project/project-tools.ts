@@ -6,6 +6,7 @@
  */
 import type { CytoMl } from '../cyto-ml.ts';
 import { GalleryView } from './gallery-view.ts';
+import { MapView } from './map-view.ts';
 import { NeighboursView } from './neighbours-view.ts';
 import { PreannotateJob } from './preannotate-job.ts';
 import { PreannotateView } from './preannotate-view.ts';
@@ -23,9 +24,12 @@ export interface ProjectToolsOptions {
 
 export class ProjectTools {
   readonly panel: ToolsPanel;
+  /** The map (also for drawing given points: benchmarks, tests). */
+  readonly map: MapView;
 
   private constructor(readonly context: ToolContext, readonly job: PreannotateJob, panel: ToolsPanel) {
     this.panel = panel;
+    this.map = new MapView(context);
   }
 
   /** Start the engine, build the panel; resolves once the tools are usable. */
@@ -41,6 +45,7 @@ export class ProjectTools {
     panel.add(new PreannotateView(job, async () => core.status.current.relay ?? { pending: 0, failed: 0 }));
     panel.add(new GalleryView(context));
     panel.add(new NeighboursView(context));
+    panel.add(tools.map);
     const stored = await job.stored();
     if (stored?.state === 'running') {
       // A run still marked "running" was cut off (reload, closed tab): carry on by itself.
