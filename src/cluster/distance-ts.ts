@@ -1,43 +1,77 @@
+import { exactSumsPossible } from './cluster-sums.ts';
+import { dotRowCentreAny, dotRowCentres } from './distance-kernel.ts';
 import type { DistanceStep } from './distance-step.ts';
 import { rowSquaredNorms, type Matrix } from './matrix.ts';
 
+/** How the TypeScript k-means avoids distance computations (see kmeans-ts-run.ts). */
+export type Pruning = 'auto' | 'hamerly' | 'elkan' | 'none';
+
+/** Valid `Pruning` values, for error messages and option parsing. */
+export const PRUNINGS = Object.freeze(['auto', 'hamerly', 'elkan', 'none'] as const);
+
+/** Counters of one TypeScript distance step, summed over every fit that used it. */
+export interface DistanceStats {
+  /** Point-to-centre squared distances computed (each costs d multiply-adds). */
+  distanceEvaluations: number;
+}
+
 /**
- * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms computed
- * once per fit and the centre norms once per call. Products and sums run in float64 (float32
- * inputs multiply exactly in float64), so results match scikit-learn's float64 to ~1e-12 and
- * the cancellation in the expansion does not flip labels. Cost: n*k*d multiply-adds per call.
+ * The plain TypeScript step. Besides the DistanceStep interface it carries what fitKMeans needs
+ * to run its own pruned Lloyd loop on it (kmeans-ts-run.ts): the data, their squared norms and
+ * the pruning choice. `assign` alone always computes every distance.
  */
-export function createTsDistanceStep(data: Matrix): DistanceStep {
+export interface TsDistanceStep extends DistanceStep {
+  readonly backend: 'ts';
+  readonly data: Matrix;
+  /** ||x||^2 of every row, float64. */
+  readonly dataNorms: Float64Array;
+  /** Whether centre sums over these data can be kept exact (cluster-sums.ts). */
+  readonly exactSums: boolean;
+  readonly pruning: Pruning;
+  readonly stats: DistanceStats;
+}
+
+/** Whether `step` is a plain TypeScript step (so fitKMeans may prune). */
+export function isTsDistanceStep(step: DistanceStep): step is TsDistanceStep {
+  return step.backend === 'ts' && 'dataNorms' in step && 'pruning' in step;
+}
+
+/**
+ * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms (and the
+ * exact-sums check) computed once per step and the centre norms once per call. Products and sums run in float64 (see
+ * distance-kernel.ts), so results match scikit-learn's float64 to ~1e-12 and the cancellation
+ * in the expansion does not flip labels. Cost: n*k*d multiply-adds per `assign` call; a fit
+ * through fitKMeans prunes most of them (Hamerly's or Elkan's bounds, same labels as Lloyd).
+ * @param options.pruning 'auto' (default: Hamerly for small k, Elkan for larger), or a fixed
+ *   choice; 'none' is plain Lloyd, kept as a baseline.
+ * @throws on an unknown pruning name.
+ */
+export function createTsDistanceStep(data: Matrix, options: { pruning?: Pruning } = {}): TsDistanceStep {
+  const pruning = options.pruning ?? 'auto';
+  if (!PRUNINGS.includes(pruning)) {
+    throw new Error(`unknown k-means pruning ${String(pruning)}: use ${PRUNINGS.map((p) => `'${p}'`).join(', ')}`);
+  }
   const { values, n, d } = data;
   const dataNorms = rowSquaredNorms(values, n, d);
+  const exactSums = exactSumsPossible(values, n);
+  const stats: DistanceStats = { distanceEvaluations: 0 };
   return {
     backend: 'ts',
+    data,
+    dataNorms,
+    exactSums,
+    pruning,
+    stats,
     assign(centres, k, labels, minDist) {
       assignNearest(values, n, d, dataNorms, centres, k, labels, minDist);
+      stats.distanceEvaluations += n * k;
     },
     dispose() {},
   };
 }
 
-/** Dot product of row `a` of `x` with row `b` of `c` (width d), 4-way unrolled, float64 sum. */
-function dotRows(x: ArrayLike<number>, a: number, c: ArrayLike<number>, b: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let t = 0;
-  for (; t + 3 < d; t += 4) {
-    s0 += x[a + t] * c[b + t];
-    s1 += x[a + t + 1] * c[b + t + 1];
-    s2 += x[a + t + 2] * c[b + t + 2];
-    s3 += x[a + t + 3] * c[b + t + 3];
-  }
-  for (; t < d; t++) s0 += x[a + t] * c[b + t];
-  return s0 + s1 + s2 + s3;
-}
-
 /**
- * Nearest centre per row (see DistanceStep.assign). Exposed for predict and k-means++.
+ * Nearest centre per row (see DistanceStep.assign). Exposed for predict and the learner.
  * Negative results of the expansion (rounding when x == c) are clamped to 0.
  */
 export function assignNearest(
@@ -51,13 +85,17 @@ export function assignNearest(
   minDist: Float64Array,
 ): void {
   const centreNorms = rowSquaredNorms(centres, k, d);
+  const fast = values instanceof Float32Array && centres instanceof Float64Array;
+  const dots = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const base = i * d;
     const xn = dataNorms[i];
+    if (fast) dotRowCentres(values, base, centres, k, d, dots);
+    else for (let j = 0; j < k; j++) dots[j] = dotRowCentreAny(values, base, centres, j * d, d);
     let best = Infinity;
     let bestJ = 0;
     for (let j = 0; j < k; j++) {
-      const dist = xn - 2 * dotRows(values, base, centres, j * d, d) + centreNorms[j];
+      const dist = xn - 2 * dots[j] + centreNorms[j];
       if (dist < best) {
         best = dist;
         bestJ = j;

@@ -1,13 +1,18 @@
-import { createTsDistanceStep, squaredDistances } from './distance-ts.ts';
+import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
+import { createTsDistanceStep, isTsDistanceStep, squaredDistances, type TsDistanceStep } from './distance-ts.ts';
 import type { DistanceBackend, DistanceStep } from './distance-step.ts';
 import { kmeansPlusPlus } from './kmeans-plus-plus.ts';
-import { checkFinite, checkMatrix, type Matrix } from './matrix.ts';
+import { runTsLloyd, type RunResult, type TsRunData } from './kmeans-ts-run.ts';
+import { checkFinite, checkMatrix, rowSquaredNorms, type Matrix } from './matrix.ts';
 import { createRng } from './rng.ts';
 
 /**
  * k-means (Lloyd's algorithm with k-means++ starts), matching scikit-learn's
  * `KMeans(algorithm="lloyd")`: same tolerance rule, same stopping test, same final
  * re-assignment, same empty-cluster relocation. Pure: no DOM, no worker, runs in Node.
+ * With the plain TypeScript step the loop is kmeans-ts-run.ts's, which skips the distances
+ * that triangle-inequality bounds prove cannot change a label (same labels, same iterations);
+ * other steps (tfjs) run the loop below.
  */
 
 /** Options of a fit. Only `k` is required; see KMEANS_DEFAULTS for the rest. */
@@ -100,13 +105,15 @@ export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?:
 
   const step = distance ?? createTsDistanceStep(data);
   const rng = createRng(options.seed ?? KMEANS_DEFAULTS.seed);
-  const absTol = tol * meanVariance(data);
+  // tol 0 (run exactly maxIter iterations unless labels freeze) needs no variance pass.
+  const absTol = tol === 0 ? 0 : tol * meanVariance(data);
   let best: RunResult | undefined;
   for (let run = 0; run < nInit; run++) {
     const start = options.init ? Float64Array.from(options.init) : kmeansPlusPlus(data, k, rng);
-    const result = await lloyd(data, start, k, maxIter, absTol, step, (iteration, inertia) =>
-      options.onProgress?.({ run, nInit, iteration, inertia }),
-    );
+    const report = (iteration: number, inertia: number): void => options.onProgress?.({ run, nInit, iteration, inertia });
+    const result = isTsDistanceStep(step)
+      ? runTsLloyd(tsRunData(step, data), start, k, maxIter, absTol, step.pruning, step.stats, report)
+      : await lloyd(data, start, k, maxIter, absTol, step, report);
     if (!best || result.inertia < best.inertia) best = result;
   }
   const winner = best as RunResult;
@@ -122,15 +129,13 @@ export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?:
   };
 }
 
-interface RunResult {
-  centres: Float64Array;
-  labels: Int32Array;
-  inertia: number;
-  nIter: number;
-  converged: boolean;
+/** The step's prepared data, or the same prepared afresh when the step was made for other data. */
+function tsRunData(step: TsDistanceStep, data: Matrix): TsRunData {
+  if (step.data.values === data.values) return { ...data, dataNorms: step.dataNorms, exactSums: step.exactSums };
+  return { ...data, dataNorms: rowSquaredNorms(data.values, data.n, data.d), exactSums: exactSumsPossible(data.values, data.n) };
 }
 
-/** One Lloyd run from `initial` (which it overwrites as scratch space). */
+/** One Lloyd run from `initial` (which it overwrites as scratch space), any distance step. */
 async function lloyd(
   data: Matrix,
   initial: Float64Array,
@@ -146,19 +151,15 @@ async function lloyd(
   const labels = new Int32Array(n);
   const previous = new Int32Array(n).fill(-1);
   const minDist = new Float64Array(n);
-  const counts = new Float64Array(k);
+  const sums = new ClusterSums(k, d);
   let strict = false;
   let shiftConverged = false;
   let iteration = 0;
   while (iteration < maxIter) {
     iteration++;
     await step.assign(centres, k, labels, minDist);
-    updateCentres(values, n, d, k, labels, minDist, centres, next, counts);
-    let shift = 0;
-    for (let i = 0; i < k * d; i++) {
-      const diff = next[i] - centres[i];
-      shift += diff * diff;
-    }
+    updateCentres(values, n, labels, minDist, centres, next, sums);
+    const shift = squaredShift(centres, next, k, d);
     [centres, next] = [next, centres];
     report(iteration, sum(minDist));
     if (arraysEqual(labels, previous)) {
@@ -177,57 +178,36 @@ async function lloyd(
 }
 
 /**
- * Means of the assigned rows into `next`. Empty clusters take the rows farthest from their
- * current centre (farthest first), each moved out of its old cluster, as scikit-learn's
+ * Means of the assigned rows into `next`, from exact sums (cluster-sums.ts; the same centres
+ * the TypeScript loop's incremental sums give). Empty clusters take the rows farthest from
+ * their current centre (farthest first), each moved out of its old cluster, as scikit-learn's
  * `_relocate_empty_clusters_dense` does; so no centre is ever lost to NaN. A cluster emptied
  * by that move (its only row was relocated) keeps its previous centre.
  */
 function updateCentres(
-  values: ArrayLike<number>,
+  values: Float32Array,
   n: number,
-  d: number,
-  k: number,
   labels: Int32Array,
   minDist: Float64Array,
   centres: Float64Array,
   next: Float64Array,
-  counts: Float64Array,
+  sums: ClusterSums,
 ): void {
-  next.fill(0);
-  counts.fill(0);
-  for (let i = 0; i < n; i++) {
-    const j = labels[i];
-    counts[j]++;
-    const base = i * d;
-    const cb = j * d;
-    for (let t = 0; t < d; t++) next[cb + t] += values[base + t];
-  }
+  sums.clear();
+  for (let i = 0; i < n; i++) sums.addRow(values, i, labels[i], 1);
   const empty: number[] = [];
-  for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
+  for (let j = 0; j < sums.k; j++) if (sums.counts[j] === 0) empty.push(j);
   if (empty.length > 0) {
     const far = Array.from({ length: n }, (_, i) => i)
       .sort((a, b) => minDist[b] - minDist[a] || a - b)
       .slice(0, empty.length);
     empty.forEach((target, e) => {
       const row = far[e];
-      const from = labels[row];
-      for (let t = 0; t < d; t++) {
-        const v = values[row * d + t];
-        next[from * d + t] -= v;
-        next[target * d + t] = v;
-      }
-      counts[from]--;
-      counts[target] = 1;
+      sums.addRow(values, row, labels[row], -1);
+      sums.setRow(values, row, target);
     });
   }
-  for (let j = 0; j < k; j++) {
-    const cb = j * d;
-    if (counts[j] > 0) {
-      for (let t = 0; t < d; t++) next[cb + t] /= counts[j];
-    } else {
-      for (let t = 0; t < d; t++) next[cb + t] = centres[cb + t];
-    }
-  }
+  sums.means(next, centres);
 }
 
 /**
@@ -257,6 +237,20 @@ export function predictKMeans(model: { centres: Float32Array; k: number; d: numb
     }
   }
   return { labels, distances };
+}
+
+/** Summed squared movement of the centres, per centre then over centres (as kmeans-ts-run.ts). */
+function squaredShift(from: Float64Array, to: Float64Array, k: number, d: number): number {
+  let shift = 0;
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const diff = to[j * d + t] - from[j * d + t];
+      s += diff * diff;
+    }
+    shift += s;
+  }
+  return shift;
 }
 
 /** scikit-learn's `_tolerance`: mean over features of the (population) variance. */

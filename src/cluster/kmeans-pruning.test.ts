@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
+import { dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
+import { createTsDistanceStep, type Pruning } from './distance-ts.ts';
+import type { DistanceStep } from './distance-step.ts';
+import { fitKMeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
+import { resolvePruning } from './kmeans-ts-run.ts';
+import { packRows, type Matrix } from './matrix.ts';
+import { createRng } from './rng.ts';
+import { makeBlobs } from './testing/make-blobs.ts';
+
+const MODES: Pruning[] = ['none', 'hamerly', 'elkan', 'auto'];
+
+async function fitWith(data: Matrix, options: KMeansOptions, pruning: Pruning): Promise<{ result: KMeansResult; evaluations: number }> {
+  const step = createTsDistanceStep(data, { pruning });
+  const result = await fitKMeans(data, options, step);
+  return { result, evaluations: step.stats.distanceEvaluations };
+}
+
+/** The TypeScript step behind a plain DistanceStep: fitKMeans then runs its generic Lloyd loop (fresh sums every iteration). */
+function genericStep(data: Matrix): DistanceStep {
+  const ts = createTsDistanceStep(data, { pruning: 'none' });
+  return { backend: 'ts', assign: (c, k, l, m) => ts.assign(c, k, l, m), dispose() {} };
+}
+
+/**
+ * Every pruning gives bit-identical results, and so does the generic loop (fresh sums every
+ * iteration; what a tfjs step runs) on the same distances.
+ */
+async function expectSameFit(data: Matrix, options: KMeansOptions): Promise<Record<string, number>> {
+  const evaluations: Record<string, number> = {};
+  const { result: ref, evaluations: refEvaluations } = await fitWith(data, options, 'none');
+  evaluations.none = refEvaluations;
+  for (const mode of MODES.slice(1)) {
+    const { result, evaluations: count } = await fitWith(data, options, mode);
+    evaluations[mode] = count;
+    expect(Array.from(result.labels), mode).toEqual(Array.from(ref.labels));
+    expect(Array.from(result.centres), mode).toEqual(Array.from(ref.centres));
+    expect(result.nIter, mode).toBe(ref.nIter);
+    expect(result.converged, mode).toBe(ref.converged);
+    expect(result.inertia, mode).toBe(ref.inertia);
+  }
+  const generic = await fitKMeans(data, options, genericStep(data));
+  expect(Array.from(generic.labels)).toEqual(Array.from(ref.labels));
+  expect(generic.nIter).toBe(ref.nIter);
+  expect(Array.from(generic.centres)).toEqual(Array.from(ref.centres));
+  expect(Math.abs(generic.inertia - ref.inertia)).toBeLessThanOrEqual(1e-9 * (1 + ref.inertia));
+  return evaluations;
+}
+
+describe('pruned k-means (Hamerly, Elkan) = Lloyd', () => {
+  for (const seed of [1, 2, 3]) {
+    for (const k of [2, 3, 5, 8, 13, 20]) {
+      it(`blobs seed ${seed}, k=${k}: same labels, centres, iterations, inertia`, async () => {
+        // Overlapping blobs in 24 dimensions, more true blobs than k: many moves, several iterations.
+        const data = makeBlobs({ n: 400, d: 24, k: k + 3, spread: 2.5, scale: 2, seed: seed * 100 + k });
+        await expectSameFit(data, { k, nInit: 1, seed, maxIter: 50, tol: 0 });
+      });
+    }
+  }
+
+  it('with k-means++ starts, several runs, a tolerance and maxIter stops', async () => {
+    const data = makeBlobs({ n: 500, d: 16, k: 9, spread: 3, scale: 2, seed: 11 });
+    await expectSameFit(data, { k: 6, nInit: 3, seed: 5 });
+    await expectSameFit(data, { k: 6, nInit: 2, seed: 6, tol: 1e-2 });
+    await expectSameFit(data, { k: 7, nInit: 1, seed: 7, maxIter: 3, tol: 0 });
+  });
+
+  it('an odd width and k not a multiple of 4 (kernel remainders)', async () => {
+    const data = makeBlobs({ n: 300, d: 37, k: 7, spread: 2, scale: 2, seed: 3 });
+    for (const k of [1, 2, 3, 5, 6, 7, 9]) await expectSameFit(data, { k, nInit: 1, seed: k, tol: 0 });
+  });
+
+  it('duplicates, zero vectors and more clusters than distinct points (ties, empty clusters)', async () => {
+    const rng = createRng(9);
+    const distinct = [[0, 0, 0, 0], [1, 2, 3, 4], [1, 2, 3, 4.5], [-2, 0, 0, 1], [0, 0, 0, 1e-3]];
+    const rows = Array.from({ length: 60 }, () => distinct[rng.int(distinct.length)]);
+    const data = packRows(rows);
+    for (const k of [2, 3, 5, 7, 9]) {
+      await expectSameFit(data, { k, nInit: 2, seed: k });
+      // Starts on duplicate points: exact ties between centres from the first iteration.
+      const init = Float64Array.from(rows.slice(0, k).flat());
+      await expectSameFit(data, { k, init, tol: 0 });
+    }
+    const zeros = packRows(Array.from({ length: 20 }, (_, i) => (i % 4 === 0 ? [1, 1] : [0, 0])));
+    await expectSameFit(zeros, { k: 4, nInit: 2, seed: 1 });
+  });
+
+  it('data whose sums cannot stay exact (huge and tiny magnitudes): rebuilt sums, same result in every mode', async () => {
+    const data = makeBlobs({ n: 200, d: 8, k: 4, spread: 1, scale: 5, seed: 4 });
+    data.values[3] = 1e30;
+    data.values[11] = 1e-30;
+    expect(exactSumsPossible(data.values, data.n)).toBe(false);
+    await expectSameFit(data, { k: 4, nInit: 2, seed: 2 });
+  });
+
+  it('skips most distance computations once centres settle; none with pruning off', async () => {
+    // Touching blobs: 13 iterations.
+    const data = makeBlobs({ n: 2000, d: 32, k: 10, spread: 1.5, scale: 1, seed: 8 });
+    const options = { k: 10, nInit: 1, seed: 3, tol: 0, maxIter: 100 };
+    const evaluations = await expectSameFit(data, options);
+    const { result } = await fitWith(data, options, 'none');
+    expect(result.nIter).toBeGreaterThan(2);
+    // Lloyd: every row to every centre, every iteration (the labels froze, so no final pass).
+    expect(evaluations.none).toBe(data.n * 10 * result.nIter);
+    expect(evaluations.elkan).toBeLessThan(0.4 * evaluations.none);
+    expect(evaluations.hamerly).toBeLessThan(0.6 * evaluations.none);
+  });
+});
+
+describe('resolvePruning', () => {
+  it("'auto' is Elkan, Hamerly when Elkan's bounds would be too large, none for k=1", () => {
+    expect(resolvePruning('auto', 10_000, 5)).toBe('elkan');
+    expect(resolvePruning('auto', 10_000_000, 50)).toBe('hamerly');
+    expect(resolvePruning('auto', 100, 1)).toBe('none');
+    expect(resolvePruning('hamerly', 100, 30)).toBe('hamerly');
+  });
+
+  it('refuses an unknown pruning, listing the valid ones', () => {
+    const data = makeBlobs({ n: 4, d: 2, k: 2 });
+    expect(() => createTsDistanceStep(data, { pruning: 'fast' as Pruning })).toThrow(/'auto', 'hamerly', 'elkan', 'none'/);
+  });
+});
+
+describe('distance kernels', () => {
+  it('all-centres, listed-centres and one-centre kernels agree bit for bit', () => {
+    const rng = createRng(3);
+    for (const d of [1, 2, 7, 33]) {
+      for (const k of [1, 2, 3, 4, 5, 6, 9]) {
+        const x = Float32Array.from({ length: 3 * d }, () => rng.normal());
+        const c = Float64Array.from({ length: k * d }, () => rng.normal() * 3);
+        const all = new Float64Array(k);
+        dotRowCentres(x, d, c, k, d, all);
+        const which = Int32Array.from({ length: k }, (_, j) => k - 1 - j);
+        const listed = new Float64Array(k);
+        dotRowCentresAt(x, d, c, d, which, k, listed);
+        for (let j = 0; j < k; j++) {
+          const one = dotRowCentre(x, d, c, j * d, d);
+          expect(all[j]).toBe(one);
+          expect(listed[j]).toBe(one);
+          let exact = 0;
+          for (let t = 0; t < d; t++) exact += x[d + t] * c[j * d + t];
+          expect(Math.abs(one - exact)).toBeLessThan(1e-12 * (1 + Math.abs(exact)));
+        }
+      }
+    }
+  });
+});
+
+describe('ClusterSums', () => {
+  it('incremental updates give the same means as summing afresh', () => {
+    const rng = createRng(5);
+    const n = 300;
+    const d = 5;
+    const values = Float32Array.from({ length: n * d }, () => rng.normal() * 10 ** rng.int(6));
+    expect(exactSumsPossible(values, n)).toBe(true);
+    const labels = Int32Array.from({ length: n }, () => rng.int(3));
+    const moving = new ClusterSums(3, d);
+    for (let i = 0; i < n; i++) moving.addRow(values, i, labels[i], 1);
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < n; i++) {
+        if (rng.next() < 0.3) {
+          const to = rng.int(3);
+          moving.addRow(values, i, labels[i], -1);
+          moving.addRow(values, i, to, 1);
+          labels[i] = to;
+        }
+      }
+      moving.renormalise();
+    }
+    const fresh = new ClusterSums(3, d);
+    for (let i = 0; i < n; i++) fresh.addRow(values, i, labels[i], 1);
+    const a = new Float64Array(3 * d);
+    const b = new Float64Array(3 * d);
+    moving.means(a, new Float64Array(3 * d));
+    fresh.means(b, new Float64Array(3 * d));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(moving.counts)).toEqual(Array.from(fresh.counts));
+  });
+
+  it('exactSumsPossible: ordinary data yes, all zeros yes, magnitudes 1e60 apart no', () => {
+    expect(exactSumsPossible(Float32Array.from([0.5, -3, 1e-7, 0]), 4)).toBe(true);
+    expect(exactSumsPossible(new Float32Array(8), 8)).toBe(true);
+    expect(exactSumsPossible(Float32Array.from([1e30, 1e-30]), 2)).toBe(false);
+  });
+});

@@ -1,0 +1,513 @@
+import { ClusterSums } from './cluster-sums.ts';
+import { distanceErrorFactor, dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
+import type { DistanceStats, Pruning } from './distance-ts.ts';
+import { rowSquaredNorms, type Matrix } from './matrix.ts';
+
+/**
+ * One Lloyd run in plain TypeScript, with triangle-inequality pruning: Hamerly's algorithm (one
+ * upper bound on the distance to the assigned centre, one lower bound on the distance to every
+ * other centre) or Elkan's (one lower bound per centre). Both give exactly Lloyd's labels, so
+ * iterations, stopping and empty-cluster relocation are Lloyd's too; they only skip the
+ * distances that the bounds prove cannot change a label. After 2-3 iterations most points skip.
+ *
+ * Exactly, including rounding: a label is kept without computing only when the bounds prove
+ * that the computed squared distance to the assigned centre is strictly below the computed one
+ * to every other centre, i.e. with a margin of twice the kernel's rounding bound
+ * (distanceErrorFactor); otherwise the point is recomputed with the same kernel as a full pass
+ * (distance-kernel.ts), ties going to the lowest index as in Lloyd. Centre sums are exact
+ * (cluster-sums.ts), so updating them with the rows that moved gives the same centres as
+ * summing afresh. 'none' runs the same loop without bounds: plain Lloyd, the reference.
+ */
+
+/** What the run needs about the data (prepared once per fit by the TypeScript step). */
+export interface TsRunData extends Matrix {
+  /** ||x||^2 of every row. */
+  dataNorms: Float64Array;
+  /** exactSumsPossible(values, n): centre sums may be updated incrementally. */
+  exactSums: boolean;
+}
+
+/** A finished run (fitKMeans keeps the best of nInit). */
+export interface RunResult {
+  centres: Float64Array;
+  labels: Int32Array;
+  inertia: number;
+  nIter: number;
+  converged: boolean;
+}
+
+/**
+ * Elkan keeps n*k float64 lower bounds; above this many 'auto' picks Hamerly (one lower bound
+ * per row) instead (128 MB).
+ */
+export const ELKAN_MAX_BOUNDS = 2 ** 24;
+
+/** The pruning 'auto' (or a fixed choice) resolves to for a fit of n points and k centres. */
+export function resolvePruning(pruning: Pruning, n: number, k: number): 'hamerly' | 'elkan' | 'none' {
+  switch (pruning) {
+    case 'auto':
+      // Elkan even for small k: on embeddings (high d, clusters that touch) centres keep
+      // drifting by more than the gap between a row's two nearest centres for several
+      // iterations, which defeats Hamerly's single lower bound (it drops by the largest drift
+      // of any centre) while Elkan's per-centre bounds still skip every centre that stood still.
+      if (k === 1) return 'none';
+      return n * k > ELKAN_MAX_BOUNDS ? 'hamerly' : 'elkan';
+    case 'hamerly':
+    case 'elkan':
+    case 'none':
+      return pruning;
+    default: {
+      const never: never = pruning;
+      throw new Error(`unknown k-means pruning ${String(never)}: use 'auto', 'hamerly', 'elkan' or 'none'`);
+    }
+  }
+}
+
+/**
+ * Lloyd from `initial` (k x d; overwritten as scratch space) as kmeans.ts's loop: assign, update
+ * (empty clusters take the farthest rows), stop when labels repeat or the squared centre shift
+ * is <= absTol, and re-assign after a stop on shift or maxIter.
+ */
+export function runTsLloyd(
+  data: TsRunData,
+  initial: Float64Array,
+  k: number,
+  maxIter: number,
+  absTol: number,
+  pruning: Pruning,
+  stats: DistanceStats,
+  report: (iteration: number, inertia: number) => void,
+): RunResult {
+  const run = new TsRun(data, initial, k, resolvePruning(pruning, data.n, k), stats);
+  let strict = false;
+  let shiftConverged = false;
+  let iteration = 0;
+  while (iteration < maxIter) {
+    iteration++;
+    const changed = run.assign();
+    const shift = run.update((inertia) => report(iteration, inertia));
+    if (changed === 0) {
+      strict = true;
+      break;
+    }
+    if (shift <= absTol) {
+      shiftConverged = true;
+      break;
+    }
+  }
+  if (!strict) run.assign();
+  return { centres: run.centres, labels: run.labels, inertia: run.inertia(), nIter: iteration, converged: strict || shiftConverged };
+}
+
+class TsRun {
+  readonly values: Float32Array;
+  readonly n: number;
+  readonly d: number;
+  readonly xn: Float64Array;
+  /** sqrt(2 * error bound) / (||x|| + max ||c||): the margin, in distance units, per unit of scale. */
+  readonly marginFactor: number;
+  readonly errorFactor: number;
+  readonly roots: Float64Array;
+  centres: Float64Array;
+  next: Float64Array;
+  readonly labels: Int32Array;
+  /** Cluster each row is counted in by `sums` (-1: none yet; differs from labels after a relocation). */
+  readonly summed: Int32Array;
+  readonly sums: ClusterSums;
+  readonly exact: boolean;
+  readonly cn: Float64Array;
+  /** Per-centre drift of the last update (inflated), for the bounds. */
+  readonly drift: Float64Array;
+  readonly upper: Float64Array;
+  /** Hamerly: n lower bounds; Elkan: n*k. */
+  readonly lower: Float64Array;
+  readonly dots: Float64Array;
+  /** Candidate centres of one row (Elkan). */
+  readonly which: Int32Array;
+  /** Centre-to-centre distances (k x k) of the current centres, Elkan and Hamerly. */
+  readonly cc: Float64Array;
+  readonly half: Float64Array;
+  first = true;
+
+  constructor(
+    data: TsRunData,
+    initial: Float64Array,
+    readonly k: number,
+    readonly mode: 'hamerly' | 'elkan' | 'none',
+    readonly stats: DistanceStats,
+  ) {
+    this.values = data.values;
+    this.n = data.n;
+    this.d = data.d;
+    this.xn = data.dataNorms;
+    this.roots = data.dataNorms.map(Math.sqrt);
+    this.errorFactor = distanceErrorFactor(data.d);
+    this.marginFactor = Math.sqrt(2 * this.errorFactor);
+    this.centres = initial;
+    this.next = new Float64Array(k * data.d);
+    this.labels = new Int32Array(data.n);
+    this.summed = new Int32Array(data.n).fill(-1);
+    this.sums = new ClusterSums(k, data.d);
+    this.exact = data.exactSums;
+    this.cn = new Float64Array(k);
+    this.drift = new Float64Array(k);
+    this.upper = mode === 'none' ? new Float64Array(0) : new Float64Array(data.n);
+    this.lower = new Float64Array(mode === 'elkan' ? data.n * k : mode === 'hamerly' ? data.n : 0);
+    this.dots = new Float64Array(k);
+    this.which = new Int32Array(k);
+    this.cc = new Float64Array(mode === 'none' ? 0 : k * k);
+    this.half = new Float64Array(k);
+  }
+
+  /** Assignment step; returns how many labels changed (n on the first call). */
+  assign(): number {
+    this.cn.set(rowSquaredNorms(this.centres, this.k, this.d));
+    if (this.first || this.mode === 'none') {
+      const changed = this.assignAll();
+      this.first = false;
+      return changed;
+    }
+    this.centreDistances();
+    return this.mode === 'hamerly' ? this.assignHamerly() : this.assignElkan();
+  }
+
+  /** Every distance of every row (first iteration, and plain Lloyd); sets the bounds. */
+  private assignAll(): number {
+    const { values, n, d, k, xn, cn, dots, labels, upper, lower, mode } = this;
+    const cmax = Math.sqrt(max(cn));
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      dotRowCentres(values, i * d, this.centres, k, d, dots);
+      const x = xn[i];
+      let best = Infinity;
+      let second = Infinity;
+      let bestJ = 0;
+      for (let j = 0; j < k; j++) {
+        const dist = x - 2 * dots[j] + cn[j];
+        if (dist < best) {
+          second = best;
+          best = dist;
+          bestJ = j;
+        } else if (dist < second) {
+          second = dist;
+        }
+        if (mode === 'elkan') dots[j] = dist;
+      }
+      if (this.first || labels[i] !== bestJ) changed++;
+      labels[i] = bestJ;
+      if (mode === 'none') continue;
+      const scale = this.roots[i] + cmax;
+      const delta = this.errorFactor * scale * scale;
+      upper[i] = Math.sqrt(Math.max(best + delta, 0));
+      if (mode === 'hamerly') {
+        lower[i] = Math.sqrt(Math.max(second - delta, 0));
+      } else {
+        const row = i * k;
+        for (let j = 0; j < k; j++) lower[row + j] = Math.sqrt(Math.max(dots[j] - delta, 0));
+      }
+    }
+    this.stats.distanceEvaluations += n * k;
+    return changed;
+  }
+
+  /** Distances between the current centres, and half the distance of each to its nearest other. */
+  private centreDistances(): void {
+    const { k, d, centres, cc, half } = this;
+    half.fill(Infinity);
+    for (let a = 0; a < k; a++) {
+      cc[a * k + a] = 0;
+      for (let b = a + 1; b < k; b++) {
+        let s = 0;
+        for (let t = 0; t < d; t++) {
+          const diff = centres[a * d + t] - centres[b * d + t];
+          s += diff * diff;
+        }
+        // Shrunk by a relative 1e-12: rounding of this float64 sum must never inflate a bound.
+        const dist = Math.sqrt(s) * (1 - 1e-12);
+        cc[a * k + b] = dist;
+        cc[b * k + a] = dist;
+        if (dist < 2 * half[a]) half[a] = dist / 2;
+        if (dist < 2 * half[b]) half[b] = dist / 2;
+      }
+    }
+  }
+
+  private assignHamerly(): number {
+    const { values, n, d, k, xn, cn, dots, labels, upper, lower, drift, half, roots, marginFactor, errorFactor, centres } = this;
+    // Largest and second largest drift: a row's lower bound drops by the largest drift among
+    // the centres it is not assigned to.
+    let top = 0;
+    let topJ = -1;
+    let runnerUp = 0;
+    for (let j = 0; j < k; j++) {
+      if (drift[j] > top) {
+        runnerUp = top;
+        top = drift[j];
+        topJ = j;
+      } else if (drift[j] > runnerUp) {
+        runnerUp = drift[j];
+      }
+    }
+    const cmax = Math.sqrt(max(cn));
+    let changed = 0;
+    let evaluations = 0;
+    for (let i = 0; i < n; i++) {
+      const a = labels[i];
+      let u = upper[i] + drift[a];
+      const l = lower[i] - (a === topJ ? runnerUp : top);
+      const scale = roots[i] + cmax;
+      const margin = marginFactor * scale;
+      let bound = Math.max(l, 2 * half[a] - u);
+      if (bound - u > margin) {
+        upper[i] = u;
+        lower[i] = l;
+        continue;
+      }
+      const delta = errorFactor * scale * scale;
+      const x = xn[i];
+      const base = i * d;
+      // Tighten the upper bound with the one distance to the assigned centre.
+      const da = x - 2 * dotRowCentre(values, base, centres, a * d, d) + cn[a];
+      evaluations++;
+      u = Math.sqrt(Math.max(da + delta, 0));
+      bound = Math.max(l, 2 * half[a] - u);
+      if (bound - u > margin) {
+        upper[i] = u;
+        lower[i] = l;
+        continue;
+      }
+      dotRowCentres(values, base, centres, k, d, dots);
+      evaluations += k;
+      let best = Infinity;
+      let second = Infinity;
+      let bestJ = 0;
+      for (let j = 0; j < k; j++) {
+        const dist = x - 2 * dots[j] + cn[j];
+        if (dist < best) {
+          second = best;
+          best = dist;
+          bestJ = j;
+        } else if (dist < second) {
+          second = dist;
+        }
+      }
+      if (bestJ !== a) changed++;
+      labels[i] = bestJ;
+      upper[i] = Math.sqrt(Math.max(best + delta, 0));
+      lower[i] = Math.sqrt(Math.max(second - delta, 0));
+    }
+    this.stats.distanceEvaluations += evaluations;
+    return changed;
+  }
+
+  /**
+   * Elkan, batched: per row, the centres whose lower bound does not clear the upper bound are
+   * candidates; the distance to the assigned centre is computed first (tightening the upper
+   * bound), then the remaining candidates 4 at a time. A centre that did not move keeps its
+   * bound, so it costs nothing once the bounds are tight.
+   */
+  private assignElkan(): number {
+    const { values, n, d, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor, centres, dots, which } = this;
+    const cmax = Math.sqrt(max(cn));
+    let changed = 0;
+    let evaluations = 0;
+    for (let i = 0; i < n; i++) {
+      const row = i * k;
+      for (let j = 0; j < k; j++) lower[row + j] -= drift[j];
+      const a = labels[i];
+      let u = upper[i] + drift[a];
+      const scale = roots[i] + cmax;
+      const margin = marginFactor * scale;
+      // d(x, c_j) >= ||c_a - c_j|| - d(x, c_a) >= 2 * half[a] - u for every j != a.
+      if (2 * half[a] - u - u > margin) {
+        upper[i] = u;
+        continue;
+      }
+      let m = 0;
+      const ca = a * k;
+      for (let j = 0; j < k; j++) {
+        if (j === a || lower[row + j] - u > margin || cc[ca + j] - u - u > margin) continue;
+        which[m++] = j;
+      }
+      if (m === 0) {
+        upper[i] = u;
+        continue;
+      }
+      const delta = errorFactor * scale * scale;
+      const x = xn[i];
+      const base = i * d;
+      let best = a;
+      let bestDist: number;
+      if (m === k - 1) {
+        // Nothing pruned: all k in one pass.
+        dotRowCentres(values, base, centres, k, d, dots);
+        evaluations += k;
+        bestDist = x - 2 * dots[a] + cn[a];
+      } else {
+        bestDist = x - 2 * dotRowCentre(values, base, centres, a * d, d) + cn[a];
+        evaluations++;
+        u = Math.sqrt(Math.max(bestDist + delta, 0));
+        let kept = 0;
+        for (let q = 0; q < m; q++) {
+          const j = which[q];
+          if (lower[row + j] - u > margin || cc[ca + j] - u - u > margin) continue;
+          which[kept++] = j;
+        }
+        m = kept;
+        dotRowCentresAt(values, base, centres, d, which, m, dots);
+        evaluations += m;
+      }
+      lower[row + a] = Math.sqrt(Math.max(bestDist - delta, 0));
+      for (let q = 0; q < m; q++) {
+        const j = which[q];
+        const dist = x - 2 * dots[j] + cn[j];
+        lower[row + j] = Math.sqrt(Math.max(dist - delta, 0));
+        if (dist < bestDist || (dist === bestDist && j < best)) {
+          best = j;
+          bestDist = dist;
+        }
+      }
+      if (best !== a) changed++;
+      labels[i] = best;
+      upper[i] = Math.sqrt(Math.max(bestDist + delta, 0));
+    }
+    this.stats.distanceEvaluations += evaluations;
+    return changed;
+  }
+
+  /**
+   * Update step: bring the sums up to the new labels, relocate rows into empty clusters, new
+   * centres into place, drift per centre for the bounds. Reports the inertia of the assignment
+   * just made (from the sums: ||x||^2 - 2 c.S + n ||c||^2 per cluster) and returns the squared
+   * centre shift.
+   */
+  update(report: (inertia: number) => void): number {
+    const { k, d, sums, labels } = this;
+    this.syncSums();
+    report(Math.max(this.expandedInertia(this.centres), 0));
+    const empty: number[] = [];
+    for (let j = 0; j < k; j++) if (sums.counts[j] === 0) empty.push(j);
+    if (empty.length > 0) {
+      // As scikit-learn's _relocate_empty_clusters_dense: the rows farthest from their centre,
+      // farthest first, each moved out of its old cluster.
+      const minDist = this.distancesToAssigned();
+      const far = Array.from({ length: this.n }, (_, i) => i)
+        .sort((a, b) => minDist[b] - minDist[a] || a - b)
+        .slice(0, empty.length);
+      empty.forEach((target, e) => {
+        const row = far[e];
+        sums.addRow(this.values, row, labels[row], -1);
+        sums.setRow(this.values, row, target);
+        this.summed[row] = target;
+      });
+    }
+    sums.means(this.next, this.centres);
+    let shift = 0;
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const diff = this.next[j * d + t] - this.centres[j * d + t];
+        s += diff * diff;
+      }
+      shift += s;
+      // Inflated by a relative 1e-12 so that rounding never makes a bound too tight.
+      this.drift[j] = Math.sqrt(s) * (1 + 1e-12);
+    }
+    [this.centres, this.next] = [this.next, this.centres];
+    return shift;
+  }
+
+  /** Make the sums those of the current labels: move the rows whose cluster changed. */
+  private syncSums(): void {
+    const { sums, labels, summed, values, n } = this;
+    if (!this.exact) {
+      // Sums could lose bits: rebuild in row order every time (deterministic, same in every mode).
+      sums.clear();
+      for (let i = 0; i < n; i++) {
+        sums.addRow(values, i, labels[i], 1);
+        summed[i] = labels[i];
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = labels[i];
+      const was = summed[i];
+      if (j === was) continue;
+      if (was >= 0) sums.addRow(values, i, was, -1);
+      sums.addRow(values, i, j, 1);
+      summed[i] = j;
+    }
+    sums.renormalise();
+  }
+
+  /** Squared distance of every row to its assigned centre, as the full pass computes it (clamped at 0). */
+  private distancesToAssigned(): Float64Array {
+    const { values, n, d, xn, cn, labels, centres } = this;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = labels[i];
+      const dist = xn[i] - 2 * dotRowCentre(values, i * d, centres, a * d, d) + cn[a];
+      out[i] = dist > 0 ? dist : 0;
+    }
+    this.stats.distanceEvaluations += n;
+    return out;
+  }
+
+  /**
+   * Sum over clusters of sum ||x||^2 - 2 c.S + count ||c||^2, for the labels the sums hold. The
+   * per-cluster terms are added smallest first, so that the same partition under another
+   * numbering of the clusters (two k-means++ starts that found the same optimum) gives the same
+   * value to the last bit and the first run stays the best, as with a direct sum over rows.
+   */
+  private expandedInertia(centres: Float64Array): number {
+    const { k, d, sums, xn } = this;
+    let total = 0;
+    for (let i = 0; i < xn.length; i++) total += xn[i];
+    const terms: number[] = [];
+    for (let j = 0; j < k; j++) {
+      const count = sums.counts[j];
+      if (count === 0) continue;
+      let dot = 0;
+      let norm = 0;
+      for (let t = 0; t < d; t++) {
+        const c = centres[j * d + t];
+        dot += c * sums.value(j, t);
+        norm += c * c;
+      }
+      terms.push(count * norm - 2 * dot);
+    }
+    terms.sort((a, b) => a - b);
+    for (const term of terms) total += term;
+    return total;
+  }
+
+  /**
+   * Inertia of the final labels and centres. From the exact sums when that cannot lose more
+   * than ~1e-10 of it (the expansion cancels when points sit far from the origin relative to
+   * their spread); otherwise directly, sum ||x - c||^2.
+   */
+  inertia(): number {
+    this.syncSums();
+    let norms = 0;
+    for (let i = 0; i < this.n; i++) norms += this.xn[i];
+    const expanded = this.expandedInertia(this.centres);
+    if (expanded >= 1e-4 * norms) return expanded;
+    const { values, n, d, centres, labels } = this;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const cb = labels[i] * d;
+      const base = i * d;
+      for (let t = 0; t < d; t++) {
+        const diff = values[base + t] - centres[cb + t];
+        total += diff * diff;
+      }
+    }
+    return total;
+  }
+}
+
+function max(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return m;
+}
