@@ -178,4 +178,26 @@ test.describe('project tools', () => {
     expect(big.medianMs).toBeLessThan(100);
     expect(await ink()).toBeGreaterThan(20_000);
   });
+
+  test('a folder opened from disk: pre-annotation embeds its images and the map shows them', async ({ page }) => {
+    test.setTimeout(240_000);
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cyto-folder-'));
+    const files = ['bubble-01.png', 'bubble-02.png', 'bubble-03.png', 'chain-01.png', 'chain-02.png', 'chain-03.png', 'cytometer-16bit.tif'];
+    for (const f of files) copyFileSync(join('public/samples', f), join(dir, f));
+    await page.goto('/');
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
+    await page.locator('#folder').setInputFiles(dir);
+    await page.waitForURL(/project=demo-folder/);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
+    await page.getByTestId('cyto-ml-tools').locator('header').click();
+    await page.getByRole('tab', { name: 'Pre-annotate' }).click();
+    await page.getByTestId('cyto-ml-preannotate').getByRole('button', { name: /Pre-annotate project/ }).click();
+    await expect(page.getByTestId('cyto-ml-preannotate')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+    await expect(page.getByTestId('cyto-ml-preannotate').getByRole('progressbar')).toHaveAttribute('aria-valuenow', String(files.length));
+    await page.getByRole('tab', { name: 'Map' }).click();
+    await expect(page.getByTestId('cyto-ml-map-canvas')).toHaveAttribute('data-drawn-points', String(files.length));
+  });
 });
