@@ -14,14 +14,21 @@ export class ClusterSums {
   readonly hi: Float64Array;
   readonly lo: Float64Array;
   readonly counts: Float64Array;
+  readonly #addRow: ((row: number, j: number, sign: 1 | -1) => void) | undefined;
 
+  /**
+   * @param storage hi and lo arrays (k x d) elsewhere, e.g. in WebAssembly memory, and a row
+   *   update that does what addRow's loop does (distance-wasm.ts); plain arrays when omitted.
+   */
   constructor(
     readonly k: number,
     readonly d: number,
+    storage?: { hi: Float64Array; lo: Float64Array; addRow(row: number, j: number, sign: 1 | -1): void },
   ) {
-    this.hi = new Float64Array(k * d);
-    this.lo = new Float64Array(k * d);
+    this.hi = storage?.hi ?? new Float64Array(k * d);
+    this.lo = storage?.lo ?? new Float64Array(k * d);
     this.counts = new Float64Array(k);
+    this.#addRow = storage?.addRow;
   }
 
   clear(): void {
@@ -32,6 +39,11 @@ export class ClusterSums {
 
   /** Add (sign 1) or subtract (sign -1) row `row` of `values` to cluster j. */
   addRow(values: Float32Array, row: number, j: number, sign: 1 | -1): void {
+    this.counts[j] += sign;
+    if (this.#addRow) {
+      this.#addRow(row, j, sign);
+      return;
+    }
     const { hi, lo, d } = this;
     const base = row * d;
     const cb = j * d;
@@ -43,7 +55,6 @@ export class ClusterSums {
       lo[cb + t] += a - (s - bb) + (b - bb);
       hi[cb + t] = s;
     }
-    this.counts[j] += sign;
   }
 
   /** Make cluster j's sum exactly row `row` (the empty-cluster relocation); count 1. */
@@ -94,6 +105,15 @@ export class ClusterSums {
     const i = j * this.d + t;
     return this.hi[i] + this.lo[i];
   }
+}
+
+/** One TwoSum step of ClusterSums.addRow: hi[i] + value, the rounding error into lo[i]. */
+export function twoSumInto(hi: Float64Array, lo: Float64Array, i: number, value: number): void {
+  const a = hi[i];
+  const s = a + value;
+  const bb = s - a;
+  lo[i] += a - (s - bb) + (value - bb);
+  hi[i] = s;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { ClusterSums } from './cluster-sums.ts';
+import type { DotKernel } from './distance-wasm.ts';
+
 /**
  * The dot-product kernels behind every squared distance the TypeScript k-means computes
  * (||x||^2 - 2 x.c + ||c||^2). One fixed summation order per (row, centre) pair: two float64
@@ -164,4 +167,33 @@ function dot2(x: Float32Array, a: number, c: Float64Array, b0: number, b1: numbe
  */
 export function distanceErrorFactor(d: number): number {
   return (d + 16) * 2 ** -52;
+}
+
+/** DotKernel (distance-wasm.ts) on the TypeScript functions above: the fallback, and the reference. */
+export function createTsKernel(values: Float32Array, n: number, d: number): DotKernel {
+  let centres: Float64Array = new Float64Array(0);
+  let k = 0;
+  return {
+    kind: 'ts',
+    reserve() {},
+    setCentres(source, count) {
+      centres = source;
+      k = count;
+    },
+    rowsCentres(i0, rows, out) {
+      for (let r = 0; r < rows; r++) dotRowCentres(values, (i0 + r) * d, centres, k, d, r === 0 ? out : out.subarray(r * k, r * k + k));
+    },
+    rowCentresAt(i, which, m, out) {
+      dotRowCentresAt(values, i * d, centres, d, which, m, out);
+    },
+    rowCentre(i, j) {
+      return dotRowCentre(values, i * d, centres, j * d, d);
+    },
+    clusterSums(count) {
+      return new ClusterSums(count, d);
+    },
+    dispose() {
+      centres = new Float64Array(0);
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { exactSumsPossible } from './cluster-sums.ts';
-import { dotRowCentreAny, dotRowCentres } from './distance-kernel.ts';
+import { createTsKernel, dotRowCentreAny, dotRowCentres } from './distance-kernel.ts';
+import { createWasmKernel, type DotKernel } from './distance-wasm.ts';
 import type { DistanceStep } from './distance-step.ts';
 import { rowSquaredNorms, type Matrix } from './matrix.ts';
 
@@ -15,59 +16,128 @@ export interface DistanceStats {
   distanceEvaluations: number;
 }
 
+/** Which dot-product kernel the TypeScript step uses: WebAssembly SIMD when available ('auto'), or plain TypeScript. */
+export type KernelChoice = 'auto' | 'wasm' | 'ts';
+
+/** What a TypeScript fit needs about its data, computed once per step on first use. */
+export interface TsPrepared {
+  /** ||x||^2 of every row, float64. */
+  dataNorms: Float64Array;
+  /** Whether centre sums over these data can be kept exact (cluster-sums.ts). */
+  exactSums: boolean;
+  kernel: DotKernel;
+}
+
 /**
- * The plain TypeScript step. Besides the DistanceStep interface it carries what fitKMeans needs
- * to run its own pruned Lloyd loop on it (kmeans-ts-run.ts): the data, their squared norms and
- * the pruning choice. `assign` alone always computes every distance.
+ * The plain TypeScript step (its arithmetic may run in WebAssembly, see distance-wasm.ts).
+ * Besides the DistanceStep interface it carries what fitKMeans needs to run its own pruned
+ * Lloyd loop on it (kmeans-ts-run.ts). `assign` alone always computes every distance.
  */
 export interface TsDistanceStep extends DistanceStep {
   readonly backend: 'ts';
   readonly data: Matrix;
-  /** ||x||^2 of every row, float64. */
-  readonly dataNorms: Float64Array;
-  /** Whether centre sums over these data can be kept exact (cluster-sums.ts). */
-  readonly exactSums: boolean;
   readonly pruning: Pruning;
   readonly stats: DistanceStats;
+  /** Norms, exact-sums check, kernel (copying the data into WebAssembly memory): done on first call, so a fit's timing includes it. */
+  prepare(): TsPrepared;
 }
 
 /** Whether `step` is a plain TypeScript step (so fitKMeans may prune). */
 export function isTsDistanceStep(step: DistanceStep): step is TsDistanceStep {
-  return step.backend === 'ts' && 'dataNorms' in step && 'pruning' in step;
+  return step.backend === 'ts' && 'prepare' in step && 'pruning' in step;
+}
+
+/** Norms, exact-sums check and dot-product kernel for `data`. */
+export function prepareTsData(data: Matrix, kernel: KernelChoice = 'auto'): TsPrepared {
+  const { values, n, d } = data;
+  let dots: DotKernel | null = null;
+  if (kernel !== 'ts') {
+    dots = createWasmKernel(values, n, d);
+    if (!dots && kernel === 'wasm') throw new Error('the WebAssembly SIMD k-means kernel is not available here: use kernel \'auto\' or \'ts\'');
+  }
+  return {
+    dataNorms: rowSquaredNorms(values, n, d),
+    exactSums: exactSumsPossible(values, n),
+    kernel: dots ?? createTsKernel(values, n, d),
+  };
 }
 
 /**
- * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms (and the
- * exact-sums check) computed once per step and the centre norms once per call. Products and sums run in float64 (see
+ * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms computed
+ * once per step and the centre norms once per call. Products and sums run in float64 (see
  * distance-kernel.ts), so results match scikit-learn's float64 to ~1e-12 and the cancellation
  * in the expansion does not flip labels. Cost: n*k*d multiply-adds per `assign` call; a fit
- * through fitKMeans prunes most of them (Hamerly's or Elkan's bounds, same labels as Lloyd).
- * @param options.pruning 'auto' (default: Hamerly for small k, Elkan for larger), or a fixed
- *   choice; 'none' is plain Lloyd, kept as a baseline.
- * @throws on an unknown pruning name.
+ * through fitKMeans prunes most of them (Elkan's or Hamerly's bounds, same labels as Lloyd).
+ * @param options.pruning 'auto' (default), or a fixed choice; 'none' is plain Lloyd, kept as a baseline.
+ * @param options.kernel 'auto' (default: WebAssembly SIMD where available, same results), 'wasm' or 'ts'.
+ * @throws on an unknown pruning or kernel name.
  */
-export function createTsDistanceStep(data: Matrix, options: { pruning?: Pruning } = {}): TsDistanceStep {
+export function createTsDistanceStep(data: Matrix, options: { pruning?: Pruning; kernel?: KernelChoice } = {}): TsDistanceStep {
   const pruning = options.pruning ?? 'auto';
   if (!PRUNINGS.includes(pruning)) {
     throw new Error(`unknown k-means pruning ${String(pruning)}: use ${PRUNINGS.map((p) => `'${p}'`).join(', ')}`);
   }
-  const { values, n, d } = data;
-  const dataNorms = rowSquaredNorms(values, n, d);
-  const exactSums = exactSumsPossible(values, n);
+  const kernel = options.kernel ?? 'auto';
+  if (!KERNELS.includes(kernel)) {
+    throw new Error(`unknown k-means kernel ${String(kernel)}: use ${KERNELS.map((p) => `'${p}'`).join(', ')}`);
+  }
+  const { n } = data;
   const stats: DistanceStats = { distanceEvaluations: 0 };
+  let prepared: TsPrepared | undefined;
+  const prepare = (): TsPrepared => (prepared ??= prepareTsData(data, kernel));
   return {
     backend: 'ts',
     data,
-    dataNorms,
-    exactSums,
     pruning,
     stats,
+    prepare,
     assign(centres, k, labels, minDist) {
-      assignNearest(values, n, d, dataNorms, centres, k, labels, minDist);
+      const { dataNorms, kernel: dots } = prepare();
+      assignWithKernel(dots, n, data.d, dataNorms, centres, k, labels, minDist);
       stats.distanceEvaluations += n * k;
     },
-    dispose() {},
+    dispose() {
+      prepared?.kernel.dispose();
+      prepared = undefined;
+    },
   };
+}
+
+/** Rows per kernel call in a full pass (the WebAssembly kernel runs 4 rows side by side for the last k mod 4 centres). */
+export const ROWS_PER_CALL = 64;
+
+/** Valid `KernelChoice` values. */
+export const KERNELS = Object.freeze(['auto', 'wasm', 'ts'] as const);
+
+function assignWithKernel(
+  kernel: DotKernel,
+  n: number,
+  d: number,
+  dataNorms: Float64Array,
+  centres: Float64Array,
+  k: number,
+  labels: Int32Array,
+  minDist: Float64Array,
+): void {
+  const centreNorms = rowSquaredNorms(centres, k, d);
+  kernel.setCentres(centres, k);
+  const dots = new Float64Array(ROWS_PER_CALL * k);
+  for (let i = 0; i < n; i++) {
+    const r = i % ROWS_PER_CALL;
+    if (r === 0) kernel.rowsCentres(i, Math.min(ROWS_PER_CALL, n - i), dots);
+    const xn = dataNorms[i];
+    let best = Infinity;
+    let bestJ = 0;
+    for (let j = 0; j < k; j++) {
+      const dist = xn - 2 * dots[r * k + j] + centreNorms[j];
+      if (dist < best) {
+        best = dist;
+        bestJ = j;
+      }
+    }
+    labels[i] = bestJ;
+    minDist[i] = best > 0 ? best : 0;
+  }
 }
 
 /**

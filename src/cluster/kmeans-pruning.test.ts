@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
-import { dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
-import { createTsDistanceStep, type Pruning } from './distance-ts.ts';
+import { createTsKernel, dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
+import { createWasmKernel, wasmKernelAvailable } from './distance-wasm.ts';
+import { createTsDistanceStep, type KernelChoice, type Pruning } from './distance-ts.ts';
 import type { DistanceStep } from './distance-step.ts';
 import { fitKMeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
 import { resolvePruning } from './kmeans-ts-run.ts';
@@ -11,29 +12,30 @@ import { makeBlobs } from './testing/make-blobs.ts';
 
 const MODES: Pruning[] = ['none', 'hamerly', 'elkan', 'auto'];
 
-async function fitWith(data: Matrix, options: KMeansOptions, pruning: Pruning): Promise<{ result: KMeansResult; evaluations: number }> {
-  const step = createTsDistanceStep(data, { pruning });
+async function fitWith(data: Matrix, options: KMeansOptions, pruning: Pruning, kernel: KernelChoice = 'auto'): Promise<{ result: KMeansResult; evaluations: number }> {
+  const step = createTsDistanceStep(data, { pruning, kernel });
   const result = await fitKMeans(data, options, step);
   return { result, evaluations: step.stats.distanceEvaluations };
 }
 
 /** The TypeScript step behind a plain DistanceStep: fitKMeans then runs its generic Lloyd loop (fresh sums every iteration). */
 function genericStep(data: Matrix): DistanceStep {
-  const ts = createTsDistanceStep(data, { pruning: 'none' });
+  const ts = createTsDistanceStep(data, { pruning: 'none', kernel: 'ts' });
   return { backend: 'ts', assign: (c, k, l, m) => ts.assign(c, k, l, m), dispose() {} };
 }
 
 /**
- * Every pruning gives bit-identical results, and so does the generic loop (fresh sums every
- * iteration; what a tfjs step runs) on the same distances.
+ * Every pruning and both kernels (WebAssembly, TypeScript) give bit-identical results, and so
+ * does the generic loop (fresh sums every iteration; what a tfjs step runs) on the same distances.
  */
 async function expectSameFit(data: Matrix, options: KMeansOptions): Promise<Record<string, number>> {
   const evaluations: Record<string, number> = {};
-  const { result: ref, evaluations: refEvaluations } = await fitWith(data, options, 'none');
+  const { result: ref, evaluations: refEvaluations } = await fitWith(data, options, 'none', 'ts');
   evaluations.none = refEvaluations;
-  for (const mode of MODES.slice(1)) {
-    const { result, evaluations: count } = await fitWith(data, options, mode);
-    evaluations[mode] = count;
+  const variants: Array<[Pruning, KernelChoice]> = [...MODES.map((m): [Pruning, KernelChoice] => [m, 'wasm']), ['elkan', 'ts'], ['hamerly', 'ts']];
+  for (const [mode, kernel] of variants) {
+    const { result, evaluations: count } = await fitWith(data, options, mode, kernel);
+    if (kernel === 'wasm') evaluations[mode] = count;
     expect(Array.from(result.labels), mode).toEqual(Array.from(ref.labels));
     expect(Array.from(result.centres), mode).toEqual(Array.from(ref.centres));
     expect(result.nIter, mode).toBe(ref.nIter);
@@ -144,6 +146,78 @@ describe('distance kernels', () => {
         }
       }
     }
+  });
+});
+
+describe('WebAssembly SIMD kernel', () => {
+  it('is available in this Node and gives the TypeScript kernel\'s values bit for bit', () => {
+    expect(wasmKernelAvailable()).toBe(true);
+    const rng = createRng(7);
+    for (const d of [1, 2, 3, 8, 33, 130]) {
+      const n = 5;
+      const values = Float32Array.from({ length: n * d }, () => rng.normal() * 4);
+      const wasm = createWasmKernel(values, n, d)!;
+      const ts = createTsKernel(values, n, d);
+      for (const k of [1, 2, 3, 4, 5, 7, 9]) {
+        const centres = Float64Array.from({ length: k * d }, () => rng.normal());
+        wasm.setCentres(centres, k);
+        ts.setCentres(centres, k);
+        const allA = new Float64Array(n * k);
+        const allB = new Float64Array(n * k);
+        wasm.rowsCentres(0, n, allA);
+        ts.rowsCentres(0, n, allB);
+        expect(Array.from(allA)).toEqual(Array.from(allB));
+        const a = new Float64Array(k);
+        const b = new Float64Array(k);
+        for (let i = 0; i < n; i++) {
+          wasm.rowsCentres(i, 1, a);
+          ts.rowsCentres(i, 1, b);
+          expect(Array.from(a)).toEqual(Array.from(b));
+          const which = Int32Array.from({ length: k }, (_, q) => (q * 3 + i) % k);
+          const m = Math.max(1, k - i);
+          a.fill(0);
+          b.fill(0);
+          wasm.rowCentresAt(i, which, m, a);
+          ts.rowCentresAt(i, which, m, b);
+          expect(Array.from(a)).toEqual(Array.from(b));
+          for (let j = 0; j < k; j++) expect(wasm.rowCentre(i, j)).toBe(ts.rowCentre(i, j));
+        }
+      }
+    }
+  });
+
+  it('updates exact cluster sums as the TypeScript ClusterSums does', () => {
+    const rng = createRng(8);
+    for (const d of [1, 6, 7]) {
+      const n = 40;
+      const values = Float32Array.from({ length: n * d }, () => rng.normal() * 10 ** rng.int(5));
+      const wasm = createWasmKernel(values, n, d)!;
+      wasm.reserve(3);
+      const a = wasm.clusterSums(3);
+      const b = new ClusterSums(3, d);
+      for (let i = 0; i < n; i++) {
+        a.addRow(values, i, i % 3, 1);
+        b.addRow(values, i, i % 3, 1);
+      }
+      for (let i = 0; i < n; i += 3) {
+        a.addRow(values, i, i % 3, -1);
+        b.addRow(values, i, i % 3, -1);
+      }
+      expect(Array.from(a.hi)).toEqual(Array.from(b.hi));
+      expect(Array.from(a.lo)).toEqual(Array.from(b.lo));
+      expect(Array.from(a.counts)).toEqual(Array.from(b.counts));
+    }
+  });
+
+  it('grows its memory for more centres than it first had room for', () => {
+    const values = Float32Array.from({ length: 4 * 3 }, (_, i) => i);
+    const wasm = createWasmKernel(values, 4, 3)!;
+    const ts = createTsKernel(values, 4, 3);
+    const k = 30_000; // 30,000 x 3 x 8 bytes: past the first 64 KiB page
+    const centres = Float64Array.from({ length: k * 3 }, (_, i) => (i % 7) - 3);
+    wasm.setCentres(centres, k);
+    ts.setCentres(centres, k);
+    expect(wasm.rowCentre(3, k - 1)).toBe(ts.rowCentre(3, k - 1));
   });
 });
 

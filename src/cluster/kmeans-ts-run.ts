@@ -1,6 +1,7 @@
-import { ClusterSums } from './cluster-sums.ts';
-import { distanceErrorFactor, dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
-import type { DistanceStats, Pruning } from './distance-ts.ts';
+import type { ClusterSums } from './cluster-sums.ts';
+import { distanceErrorFactor } from './distance-kernel.ts';
+import type { DotKernel } from './distance-wasm.ts';
+import { ROWS_PER_CALL, type DistanceStats, type Pruning } from './distance-ts.ts';
 import { rowSquaredNorms, type Matrix } from './matrix.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface TsRunData extends Matrix {
   dataNorms: Float64Array;
   /** exactSumsPossible(values, n): centre sums may be updated incrementally. */
   exactSums: boolean;
+  /** Dot products of rows with centres (WebAssembly or TypeScript: same values). */
+  kernel: DotKernel;
 }
 
 /** A finished run (fitKMeans keeps the best of nInit). */
@@ -101,6 +104,7 @@ export function runTsLloyd(
 
 class TsRun {
   readonly values: Float32Array;
+  readonly kernel: DotKernel;
   readonly n: number;
   readonly d: number;
   readonly xn: Float64Array;
@@ -122,6 +126,8 @@ class TsRun {
   /** Hamerly: n lower bounds; Elkan: n*k. */
   readonly lower: Float64Array;
   readonly dots: Float64Array;
+  /** Dot products of ROWS_PER_CALL rows (full passes). */
+  readonly block: Float64Array;
   /** Candidate centres of one row (Elkan). */
   readonly which: Int32Array;
   /** Centre-to-centre distances (k x k) of the current centres, Elkan and Hamerly. */
@@ -137,6 +143,7 @@ class TsRun {
     readonly stats: DistanceStats,
   ) {
     this.values = data.values;
+    this.kernel = data.kernel;
     this.n = data.n;
     this.d = data.d;
     this.xn = data.dataNorms;
@@ -147,13 +154,15 @@ class TsRun {
     this.next = new Float64Array(k * data.d);
     this.labels = new Int32Array(data.n);
     this.summed = new Int32Array(data.n).fill(-1);
-    this.sums = new ClusterSums(k, data.d);
+    data.kernel.reserve(k);
+    this.sums = data.kernel.clusterSums(k);
     this.exact = data.exactSums;
     this.cn = new Float64Array(k);
     this.drift = new Float64Array(k);
     this.upper = mode === 'none' ? new Float64Array(0) : new Float64Array(data.n);
     this.lower = new Float64Array(mode === 'elkan' ? data.n * k : mode === 'hamerly' ? data.n : 0);
     this.dots = new Float64Array(k);
+    this.block = new Float64Array(ROWS_PER_CALL * k);
     this.which = new Int32Array(k);
     this.cc = new Float64Array(mode === 'none' ? 0 : k * k);
     this.half = new Float64Array(k);
@@ -162,6 +171,7 @@ class TsRun {
   /** Assignment step; returns how many labels changed (n on the first call). */
   assign(): number {
     this.cn.set(rowSquaredNorms(this.centres, this.k, this.d));
+    this.kernel.setCentres(this.centres, this.k);
     if (this.first || this.mode === 'none') {
       const changed = this.assignAll();
       this.first = false;
@@ -173,17 +183,19 @@ class TsRun {
 
   /** Every distance of every row (first iteration, and plain Lloyd); sets the bounds. */
   private assignAll(): number {
-    const { values, n, d, k, xn, cn, dots, labels, upper, lower, mode } = this;
+    const { kernel, n, k, xn, cn, dots, labels, upper, lower, mode } = this;
     const cmax = Math.sqrt(max(cn));
     let changed = 0;
+    const block = this.block;
     for (let i = 0; i < n; i++) {
-      dotRowCentres(values, i * d, this.centres, k, d, dots);
+      const r = i % ROWS_PER_CALL;
+      if (r === 0) kernel.rowsCentres(i, Math.min(ROWS_PER_CALL, n - i), block);
       const x = xn[i];
       let best = Infinity;
       let second = Infinity;
       let bestJ = 0;
       for (let j = 0; j < k; j++) {
-        const dist = x - 2 * dots[j] + cn[j];
+        const dist = x - 2 * block[r * k + j] + cn[j];
         if (dist < best) {
           second = best;
           best = dist;
@@ -233,7 +245,7 @@ class TsRun {
   }
 
   private assignHamerly(): number {
-    const { values, n, d, k, xn, cn, dots, labels, upper, lower, drift, half, roots, marginFactor, errorFactor, centres } = this;
+    const { kernel, n, k, xn, cn, dots, labels, upper, lower, drift, half, roots, marginFactor, errorFactor } = this;
     // Largest and second largest drift: a row's lower bound drops by the largest drift among
     // the centres it is not assigned to.
     let top = 0;
@@ -265,9 +277,8 @@ class TsRun {
       }
       const delta = errorFactor * scale * scale;
       const x = xn[i];
-      const base = i * d;
       // Tighten the upper bound with the one distance to the assigned centre.
-      const da = x - 2 * dotRowCentre(values, base, centres, a * d, d) + cn[a];
+      const da = x - 2 * kernel.rowCentre(i, a) + cn[a];
       evaluations++;
       u = Math.sqrt(Math.max(da + delta, 0));
       bound = Math.max(l, 2 * half[a] - u);
@@ -276,7 +287,7 @@ class TsRun {
         lower[i] = l;
         continue;
       }
-      dotRowCentres(values, base, centres, k, d, dots);
+      kernel.rowsCentres(i, 1, dots);
       evaluations += k;
       let best = Infinity;
       let second = Infinity;
@@ -307,7 +318,7 @@ class TsRun {
    * bound, so it costs nothing once the bounds are tight.
    */
   private assignElkan(): number {
-    const { values, n, d, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor, centres, dots, which } = this;
+    const { kernel, n, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor, dots, which } = this;
     const cmax = Math.sqrt(max(cn));
     let changed = 0;
     let evaluations = 0;
@@ -335,16 +346,15 @@ class TsRun {
       }
       const delta = errorFactor * scale * scale;
       const x = xn[i];
-      const base = i * d;
       let best = a;
       let bestDist: number;
       if (m === k - 1) {
         // Nothing pruned: all k in one pass.
-        dotRowCentres(values, base, centres, k, d, dots);
+        kernel.rowsCentres(i, 1, dots);
         evaluations += k;
         bestDist = x - 2 * dots[a] + cn[a];
       } else {
-        bestDist = x - 2 * dotRowCentre(values, base, centres, a * d, d) + cn[a];
+        bestDist = x - 2 * kernel.rowCentre(i, a) + cn[a];
         evaluations++;
         u = Math.sqrt(Math.max(bestDist + delta, 0));
         let kept = 0;
@@ -354,7 +364,7 @@ class TsRun {
           which[kept++] = j;
         }
         m = kept;
-        dotRowCentresAt(values, base, centres, d, which, m, dots);
+        kernel.rowCentresAt(i, which, m, dots);
         evaluations += m;
       }
       lower[row + a] = Math.sqrt(Math.max(bestDist - delta, 0));
@@ -442,11 +452,11 @@ class TsRun {
 
   /** Squared distance of every row to its assigned centre, as the full pass computes it (clamped at 0). */
   private distancesToAssigned(): Float64Array {
-    const { values, n, d, xn, cn, labels, centres } = this;
+    const { kernel, n, xn, cn, labels } = this;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const a = labels[i];
-      const dist = xn[i] - 2 * dotRowCentre(values, i * d, centres, a * d, d) + cn[a];
+      const dist = xn[i] - 2 * kernel.rowCentre(i, a) + cn[a];
       out[i] = dist > 0 ? dist : 0;
     }
     this.stats.distanceEvaluations += n;

@@ -1,9 +1,9 @@
-import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
-import { createTsDistanceStep, isTsDistanceStep, squaredDistances, type TsDistanceStep } from './distance-ts.ts';
+import { ClusterSums } from './cluster-sums.ts';
+import { createTsDistanceStep, isTsDistanceStep, prepareTsData, squaredDistances, type TsDistanceStep } from './distance-ts.ts';
 import type { DistanceBackend, DistanceStep } from './distance-step.ts';
 import { kmeansPlusPlus } from './kmeans-plus-plus.ts';
 import { runTsLloyd, type RunResult, type TsRunData } from './kmeans-ts-run.ts';
-import { checkFinite, checkMatrix, rowSquaredNorms, type Matrix } from './matrix.ts';
+import { checkFinite, checkMatrix, type Matrix } from './matrix.ts';
 import { createRng } from './rng.ts';
 
 /**
@@ -131,8 +131,7 @@ export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?:
 
 /** The step's prepared data, or the same prepared afresh when the step was made for other data. */
 function tsRunData(step: TsDistanceStep, data: Matrix): TsRunData {
-  if (step.data.values === data.values) return { ...data, dataNorms: step.dataNorms, exactSums: step.exactSums };
-  return { ...data, dataNorms: rowSquaredNorms(data.values, data.n, data.d), exactSums: exactSumsPossible(data.values, data.n) };
+  return { ...data, ...(step.data.values === data.values ? step.prepare() : prepareTsData(data)) };
 }
 
 /** One Lloyd run from `initial` (which it overwrites as scratch space), any distance step. */
