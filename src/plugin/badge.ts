@@ -53,7 +53,7 @@ export class Badge {
     root.appendChild(toggle);
     const head = el('div', 'cyto-ml-row');
     const model = status.engine
-      ? `${status.engine.modelName}${status.engine.trained ? '' : ' (untrained)'}`
+      ? `${status.engine.modelName}${status.engine.trained || /untrained/i.test(status.engine.modelName) ? '' : ' (untrained)'}`
       : 'cyto-ml';
     head.append(el('b', '', 'Suggestions · '), document.createTextNode(`${model} · ${status.backendLabel}`));
     root.appendChild(head);

@@ -40,6 +40,8 @@ export interface TaskContext {
   isCurrent?: () => boolean;
   /** When the task was opened (performance.now()), for the task → suggestion timing. */
   openedAt?: number;
+  /** How long the editor took to show the task before the plugin saw it (host-measured). */
+  editorStartMs?: number;
 }
 
 export interface TaskSuggestion {
@@ -151,6 +153,7 @@ export class CytoMl {
             controls,
             cacheHit: first?.cacheHit ?? 'none',
             taskToSuggestionMs: performance.now() - openedAt,
+            editorStartMs: ctx.editorStartMs ?? 0,
             embedMs,
             predictMs,
           },

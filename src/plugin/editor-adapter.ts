@@ -82,9 +82,10 @@ export function injectPrediction(store: EditorStoreLike, prediction: Prediction)
     createdAgo: 'just now',
     result: prediction.result,
   });
-  as.selectPrediction(added.id);
+  // Deserialising does not need the prediction selected; selecting it (and then the person's
+  // annotation again) would re-render the whole editor twice.
   added.deserializeResults(prediction.result.map((r) => ({ ...r, origin: 'prediction' })));
-  if (previous && previous.type === 'annotation') as.selectAnnotation(previous.id);
+  if (previous && as.selected !== previous && previous.type === 'annotation') as.selectAnnotation(previous.id);
   return true;
 }
 

@@ -19,8 +19,10 @@ export interface SuggestionStatus {
   controls: ControlSuggestionStatus[];
   /** Where the embedding came from: the IndexedDB cache (by URL or by content) or the model. */
   cacheHit: 'url' | 'content' | 'none';
-  /** Task opened → prediction in the editor. */
+  /** Task shown in the editor → prediction in the editor (what the person waits for). */
   taskToSuggestionMs: number;
+  /** Before that: the editor building itself for the task (Label Studio's cost, 0 when unknown). */
+  editorStartMs: number;
   embedMs: number;
   predictMs: number;
 }

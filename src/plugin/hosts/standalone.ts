@@ -52,7 +52,7 @@ function waitForStore(ls: LabelStudioLike, isDetached: () => boolean): Promise<E
 }
 
 export function attachStandalone(core: CytoMl, ls: LabelStudioLike, options: AttachOptions = {}): Attachment {
-  const openedAt = performance.now();
+  const attachedAt = performance.now();
   let detached = false;
   const project = options.project ?? core.options.project;
   const handlers: Array<[string, (...args: unknown[]) => void]> = [];
@@ -61,8 +61,12 @@ export function attachStandalone(core: CytoMl, ls: LabelStudioLike, options: Att
   const ready = waitForStore(ls, () => detached).then(async (store) => {
     if (!store) return null;
     const isCurrent = () => !detached;
-    const ctx = contextFromEditor(store, project, isCurrent, openedAt);
+    // The task "opens" when the editor shows it; the editor's own start-up before that is
+    // reported apart (editorStartMs), since the plugin cannot shorten it.
+    const shownAt = performance.now();
+    const ctx = contextFromEditor(store, project, isCurrent, shownAt);
     if (!ctx) return null;
+    ctx.editorStartMs = shownAt - attachedAt;
     const learn = (_store: unknown, annotation: unknown) => {
       // Not awaited: submitting must never wait for the model.
       void core.learnFromAnnotation(ctx, annotationResult(annotation)).then(() => options.onLearned?.());
