@@ -125,16 +125,23 @@ export function twoSumInto(hi: Float64Array, lo: Float64Array, i: number, value:
  * n = 50,000).
  */
 export function exactSumsPossible(values: Float32Array, n: number): boolean {
-  // On the raw bits: for non-negative floats the bit pattern orders like the value.
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   let maxBits = 0;
-  let minBits = 0x7f800000;
+  let minBits = 0;
   for (let i = 0; i < bits.length; i++) {
-    const v = bits[i] & 0x7fffffff;
-    if (v > maxBits) maxBits = v;
-    if (v !== 0 && v < minBits) minBits = v;
+    const b = bits[i] & 0x7fffffff;
+    if (b > maxBits) maxBits = b;
+    if (b !== 0 && (minBits === 0 || b < minBits)) minBits = b;
   }
-  if (maxBits === 0) return true;
+  return exactSumsForRange(maxBits, minBits, n);
+}
+
+/**
+ * exactSumsPossible from the largest and smallest nonzero |x| as float32 bit patterns (for
+ * non-negative floats the pattern orders like the value; minBits 0: every value is 0).
+ */
+export function exactSumsForRange(maxBits: number, minBits: number, n: number): boolean {
+  if (maxBits === 0 || minBits === 0) return true;
   const f = new Float32Array(new Uint32Array([maxBits, minBits]).buffer);
   // Finest grid step among the values: ulp of the smallest magnitude (float32: 23 fraction bits).
   const log2q = Math.floor(Math.log2(f[1])) - 23;

@@ -1,5 +1,5 @@
 import { ClusterSums } from './cluster-sums.ts';
-import type { DotKernel } from './distance-wasm.ts';
+import type { DataScan, DotKernel } from './distance-wasm.ts';
 
 /**
  * The dot-product kernels behind every squared distance the TypeScript k-means computes
@@ -189,6 +189,12 @@ export function createTsKernel(values: Float32Array, n: number, d: number): DotK
     rowCentre(i, j) {
       return dotRowCentre(values, i * d, centres, j * d, d);
     },
+    pairDots(rows, cs, count, out) {
+      for (let q = 0; q < count; q++) out[q] = dotRowCentre(values, rows[q] * d, centres, cs[q] * d, d);
+    },
+    scan() {
+      return scanValues(values, n, d);
+    },
     clusterSums(count) {
       return new ClusterSums(count, d);
     },
@@ -196,4 +202,35 @@ export function createTsKernel(values: Float32Array, n: number, d: number): DotK
       centres = new Float64Array(0);
     },
   };
+}
+
+/**
+ * DotKernel.scan in TypeScript: row norms in two lanes (even, odd columns; the order the
+ * WebAssembly scan uses, so both give the same bits) and the |x| range as float32 bit patterns.
+ */
+export function scanValues(values: Float32Array, n: number, d: number): DataScan {
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const base = i * d;
+    let sEven = 0;
+    let sOdd = 0;
+    let t = 0;
+    for (; t + 1 < d; t += 2) {
+      const v = values[base + t];
+      const w = values[base + t + 1];
+      sEven += v * v;
+      sOdd += w * w;
+    }
+    if (t < d) sEven += values[base + t] * values[base + t];
+    norms[i] = sEven + sOdd;
+  }
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  let maxBits = 0;
+  let minBits = 0x100000000;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i] & 0x7fffffff;
+    if (b > maxBits) maxBits = b;
+    if (b !== 0 && b < minBits) minBits = b;
+  }
+  return { norms, maxBits, minBits: minBits > 0xffffffff ? 0 : minBits };
 }

@@ -1,4 +1,4 @@
-import { exactSumsPossible } from './cluster-sums.ts';
+import { exactSumsForRange } from './cluster-sums.ts';
 import { createTsKernel, dotRowCentreAny, dotRowCentres } from './distance-kernel.ts';
 import { createWasmKernel, type DotKernel } from './distance-wasm.ts';
 import type { DistanceStep } from './distance-step.ts';
@@ -25,6 +25,8 @@ export interface TsPrepared {
   dataNorms: Float64Array;
   /** Whether centre sums over these data can be kept exact (cluster-sums.ts). */
   exactSums: boolean;
+  /** False when some value is NaN or infinite (then checkFinite names it). */
+  finite: boolean;
   kernel: DotKernel;
 }
 
@@ -47,24 +49,23 @@ export function isTsDistanceStep(step: DistanceStep): step is TsDistanceStep {
   return step.backend === 'ts' && 'prepare' in step && 'pruning' in step;
 }
 
-/** Norms, exact-sums check and dot-product kernel for `data`. */
+/** Norms, finiteness and exact-sums checks, and dot-product kernel for `data` (one scan of the data). */
 export function prepareTsData(data: Matrix, kernel: KernelChoice = 'auto'): TsPrepared {
   const { values, n, d } = data;
   let dots: DotKernel | null = null;
   if (kernel !== 'ts') {
     dots = createWasmKernel(values, n, d);
-    if (!dots && kernel === 'wasm') throw new Error('the WebAssembly SIMD k-means kernel is not available here: use kernel \'auto\' or \'ts\'');
+    if (!dots && kernel === 'wasm') throw new Error("the WebAssembly SIMD k-means kernel is not available here: use kernel 'auto' or 'ts'");
   }
-  return {
-    dataNorms: rowSquaredNorms(values, n, d),
-    exactSums: exactSumsPossible(values, n),
-    kernel: dots ?? createTsKernel(values, n, d),
-  };
+  dots ??= createTsKernel(values, n, d);
+  const scan = dots.scan();
+  const finite = scan.maxBits < 0x7f800000;
+  return { dataNorms: scan.norms, finite, exactSums: finite && exactSumsForRange(scan.maxBits, scan.minBits, n), kernel: dots };
 }
 
 /**
- * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms computed
- * once per step and the centre norms once per call. Products and sums run in float64 (see
+ * Plain TypeScript assignment step: ||x||^2 - 2 x.c + ||c||^2 with the data norms (two-lane
+ * sums, see distance-kernel.ts scanValues) computed once per step and the centre norms once per call. Products and sums run in float64 (see
  * distance-kernel.ts), so results match scikit-learn's float64 to ~1e-12 and the cancellation
  * in the expansion does not flip labels. Cost: n*k*d multiply-adds per `assign` call; a fit
  * through fitKMeans prunes most of them (Elkan's or Hamerly's bounds, same labels as Lloyd).

@@ -46,9 +46,24 @@ export interface DotKernel {
   rowCentresAt(i: number, which: Int32Array, m: number, out: Float64Array): void;
   /** Dot product of row i with centre j. */
   rowCentre(i: number, j: number): number;
+  /** Dot products of the pairs (rows[q], centres[q]), q < count, into out[q]. */
+  pairDots(rows: Int32Array, centres: Int32Array, count: number, out: Float64Array): void;
+  /**
+   * Once per data set: squared norm of every row (float64, two lanes: even and odd columns,
+   * added at the end) and the largest and smallest nonzero |x| as float32 bit patterns
+   * (minBits 0 when every value is 0; maxBits >= 0x7f800000 when some value is not finite).
+   */
+  scan(): DataScan;
   /** Exact per-cluster sums of the data rows (see cluster-sums.ts), computed by this kernel; all zero; replaces the previous ones. */
   clusterSums(k: number): ClusterSums;
   dispose(): void;
+}
+
+/** What DotKernel.scan finds. */
+export interface DataScan {
+  norms: Float64Array;
+  maxBits: number;
+  minBits: number;
 }
 
 const leb = (value: number): number[] => {
@@ -98,6 +113,11 @@ const F64X2_ADD = 0xf0;
 const F64X2_MUL = 0xf2;
 const F64X2_SUB = 0xf1;
 const F64X2_NEG = 0xed;
+const V128_CONST = 0x0c;
+const V128_AND = 0x4e;
+const I32X4_SUB = 0xb1;
+const I32X4_MIN_U = 0xb7;
+const I32X4_MAX_U = 0xb9;
 
 /**
  * Body of a dot-product function over `rows` rows and `n` centres: params x0..x(rows-1),
@@ -135,6 +155,35 @@ function dotFunction(rows: number, n: number): { params: number; body: number[] 
   code.push(0x0b);
   const body = [...vector([[...leb(rows * n + rows), V128]]), ...code];
   return { params: rows + n + 2, body: [...leb(body.length), ...body] };
+}
+
+/**
+ * `dotPairs4(x0..x3, c0..c3, pairs, out)`: four independent dot products, x_q with c_q (any
+ * rows, any centres), so that four accumulators run side by side.
+ */
+function pairFunction(p: number): { params: number; body: number[] } {
+  const x = (q: number): number => q;
+  const c = (q: number): number => p + q;
+  const pairs = 2 * p;
+  const out = 2 * p + 1;
+  const acc = (q: number): number => 2 * p + 2 + q;
+  const code: number[] = [];
+  const step = (pair: number): void => {
+    for (let q = 0; q < p; q++) {
+      code.push(...localGet(acc(q)), ...localGet(x(q)), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4));
+      code.push(...localGet(c(q)), ...simd(V128_LOAD, ...memarg(3, 16 * pair)), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...localSet(acc(q)));
+    }
+  };
+  const advance = (count: number): void => {
+    for (let q = 0; q < p; q++) code.push(...localGet(x(q)), ...i32Const(8 * count), I32_ADD, ...localSet(x(q)));
+    for (let q = 0; q < p; q++) code.push(...localGet(c(q)), ...i32Const(16 * count), I32_ADD, ...localSet(c(q)));
+    code.push(...localGet(pairs), ...i32Const(count), I32_SUB, ...localSet(pairs));
+  };
+  pairLoops(code, step, advance, pairs);
+  for (let q = 0; q < p; q++) code.push(...localGet(out), ...localGet(acc(q)), ...simd(V128_STORE, ...memarg(3, 16 * q)));
+  code.push(0x0b);
+  const body = [...vector([[...leb(p), V128]]), ...code];
+  return { params: 2 * p + 2, body: [...leb(body.length), ...body] };
 }
 
 /** `block { loop { if pairs < 2 break; two steps; continue } } block { loop { if pairs == 0 break; one step; continue } }` */
@@ -185,12 +234,51 @@ function addRowFunction(): { params: number; body: number[] } {
   return { params: 5, body: [...leb(body.length), ...body] };
 }
 
-/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update. */
-const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow'] as const;
+/**
+ * `scanRows(x, rows, quads, stride, norms, range)`: for each row, the squared norm of its first
+ * 4 * quads values in two float64 lanes (even, odd columns; stored at norms, 16 bytes per row),
+ * and over all of them the largest |x| bit pattern and the smallest nonzero one minus 1 (u32
+ * lanes at range and range + 16, read and written back, so calls accumulate). Bit patterns of
+ * non-negative floats order as their values; a pattern >= 0x7f800000 is Infinity or NaN.
+ */
+function scanFunction(): { params: number; body: number[] } {
+  const [x, rows, quads, stride, norms, range] = [0, 1, 2, 3, 4, 5];
+  const [q, p] = [6, 7];
+  const [acc, v, mx, mn, ab, w] = [8, 9, 10, 11, 12, 13];
+  const splat = (value: number): number[] => simd(V128_CONST, ...Array.from({ length: 4 }, () => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24]).flat());
+  const code: number[] = [];
+  code.push(...localGet(range), ...simd(V128_LOAD, ...memarg(4, 0)), ...localSet(mx));
+  code.push(...localGet(range), ...simd(V128_LOAD, ...memarg(4, 16)), ...localSet(mn));
+  code.push(0x02, 0x40, 0x03, 0x40, ...localGet(rows), I32_EQZ, 0x0d, 1);
+  code.push(...localGet(x), ...localSet(p), ...localGet(quads), ...localSet(q), ...splat(0), ...localSet(acc));
+  code.push(0x02, 0x40, 0x03, 0x40, ...localGet(q), I32_EQZ, 0x0d, 1);
+  code.push(...localGet(p), ...simd(V128_LOAD, ...memarg(2, 0)), ...localSet(v));
+  code.push(...localGet(v), ...splat(0x7fffffff), ...simd(V128_AND), ...localSet(ab));
+  code.push(...localGet(mx), ...localGet(ab), ...simd(I32X4_MAX_U), ...localSet(mx));
+  code.push(...localGet(mn), ...localGet(ab), ...splat(1), ...simd(I32X4_SUB), ...simd(I32X4_MIN_U), ...localSet(mn));
+  for (const offset of [0, 8]) {
+    code.push(...localGet(p), ...simd(V128_LOAD64_ZERO, ...memarg(2, offset)), ...simd(F64X2_PROMOTE_LOW_F32X4), ...localSet(w));
+    code.push(...localGet(acc), ...localGet(w), ...localGet(w), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...localSet(acc));
+  }
+  code.push(...localGet(p), ...i32Const(16), I32_ADD, ...localSet(p));
+  code.push(...localGet(q), ...i32Const(1), I32_SUB, ...localSet(q), 0x0c, 0, 0x0b, 0x0b);
+  code.push(...localGet(norms), ...localGet(acc), ...simd(V128_STORE, ...memarg(3, 0)));
+  code.push(...localGet(norms), ...i32Const(16), I32_ADD, ...localSet(norms));
+  code.push(...localGet(x), ...localGet(stride), I32_ADD, ...localSet(x));
+  code.push(...localGet(rows), ...i32Const(1), I32_SUB, ...localSet(rows), 0x0c, 0, 0x0b, 0x0b);
+  code.push(...localGet(range), ...localGet(mx), ...simd(V128_STORE, ...memarg(4, 0)));
+  code.push(...localGet(range), ...localGet(mn), ...simd(V128_STORE, ...memarg(4, 16)));
+  code.push(0x0b);
+  const body = [...vector([[2, I32], [6, V128]]), ...code];
+  return { params: 6, body: [...leb(body.length), ...body] };
+}
+
+/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update; 4 (row, centre) pairs; norms and value range. */
+const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'dotPairs4', 'scanRows'] as const;
 
 /** The module's bytes: imports memory env.mem, exports EXPORTS. */
 export function dotModuleBytes(): Uint8Array<ArrayBuffer> {
-  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction()];
+  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(), pairFunction(4), scanFunction()];
   const types = vector(functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]));
   const imports = vector([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]);
   return new Uint8Array([
@@ -244,7 +332,7 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   } catch {
     return null; // too large for this engine's memory limit: the TypeScript kernel takes over
   }
-  const { dot4, dot2, dot1, dotRows4, addRow } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
+  const { dot4, dot2, dot1, dotRows4, addRow, dotPairs4, scanRows } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
   const pairs = d >> 1;
   const odd = (d & 1) === 1;
   const rowBytes = d * 4;
@@ -254,10 +342,12 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   let out: Float64Array = new Float64Array(0);
   let centres: Float64Array = new Float64Array(0);
 
+  const ensure = (bytes: number): void => {
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+  };
   const reserve = (count: number): void => {
     if (count <= reserved) return;
-    const needed = centresAt + 3 * count * centreBytes;
-    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    ensure(centresAt + 3 * count * centreBytes);
     reserved = count;
     out = new Float64Array(memory.buffer, outAt, 8);
     centres = new Float64Array(memory.buffer, centresAt, reserved * d);
@@ -332,6 +422,63 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
     rowCentre(i, j) {
       dot1(i * rowBytes, centresAt + j * centreBytes, pairs, outAt);
       return finish(0, i, j);
+    },
+    pairDots(rows, cs, count, result) {
+      for (let q = 0; q < count; q += 4) {
+        // A short last group repeats its last pair (computed twice, read once).
+        const q1 = Math.min(q + 1, count - 1);
+        const q2 = Math.min(q + 2, count - 1);
+        const q3 = Math.min(q + 3, count - 1);
+        dotPairs4(
+          rows[q] * rowBytes, rows[q1] * rowBytes, rows[q2] * rowBytes, rows[q3] * rowBytes,
+          centresAt + cs[q] * centreBytes, centresAt + cs[q1] * centreBytes, centresAt + cs[q2] * centreBytes, centresAt + cs[q3] * centreBytes,
+          pairs, outAt,
+        );
+        result[q] = finish(0, rows[q], cs[q]);
+        if (q + 1 < count) result[q + 1] = finish(1, rows[q1], cs[q1]);
+        if (q + 2 < count) result[q + 2] = finish(2, rows[q2], cs[q2]);
+        if (q + 3 < count) result[q + 3] = finish(3, rows[q3], cs[q3]);
+      }
+    },
+    scan() {
+      // Scratch after the centres area: range (32 bytes), then two lanes per row.
+      const rangeAt = align(centresAt + 3 * reserved * centreBytes, 16);
+      const normsAt = rangeAt + 32;
+      ensure(normsAt + n * 16);
+      const range = new Uint32Array(memory.buffer, rangeAt, 8);
+      range.fill(0, 0, 4);
+      range.fill(0xffffffff, 4, 8);
+      const quads = d >> 2;
+      scanRows(0, n, quads, rowBytes, normsAt, rangeAt);
+      const lanes = new Float64Array(memory.buffer, normsAt, 2 * n);
+      let maxBits = Math.max(range[0], range[1], range[2], range[3]);
+      let minBits = Math.min(range[4], range[5], range[6], range[7]) + 1; // 2^32 (> any pattern) when all zero
+      const norms = new Float64Array(n);
+      const from = 4 * quads;
+      const bits = from < d ? new Uint32Array(values.buffer, values.byteOffset, values.length) : undefined;
+      for (let i = 0; i < n; i++) {
+        let sEven = lanes[2 * i];
+        let sOdd = lanes[2 * i + 1];
+        if (bits) {
+          const base = i * d;
+          let t = from;
+          for (; t + 1 < d; t += 2) {
+            sEven += values[base + t] * values[base + t];
+            sOdd += values[base + t + 1] * values[base + t + 1];
+          }
+          if (t < d) sEven += values[base + t] * values[base + t];
+          for (let u = base + from; u < base + d; u++) {
+            const b = bits[u] & 0x7fffffff;
+            if (b > maxBits) maxBits = b;
+            if (b !== 0 && b < minBits) minBits = b;
+          }
+        }
+        norms[i] = sEven + sOdd;
+      }
+      // The views of the first 64 KiB pages may have been detached by ensure(): renew them.
+      out = new Float64Array(memory.buffer, outAt, 8);
+      centres = new Float64Array(memory.buffer, centresAt, reserved * d);
+      return { norms, maxBits, minBits: minBits > 0xffffffff ? 0 : minBits };
     },
     clusterSums(count) {
       reserve(count);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
-import { createTsKernel, dotRowCentre, dotRowCentres, dotRowCentresAt } from './distance-kernel.ts';
+import { createTsKernel, dotRowCentre, dotRowCentres, dotRowCentresAt, scanValues } from './distance-kernel.ts';
 import { createWasmKernel, wasmKernelAvailable } from './distance-wasm.ts';
 import { createTsDistanceStep, type KernelChoice, type Pruning } from './distance-ts.ts';
 import type { DistanceStep } from './distance-step.ts';
@@ -207,6 +207,29 @@ describe('WebAssembly SIMD kernel', () => {
       expect(Array.from(a.lo)).toEqual(Array.from(b.lo));
       expect(Array.from(a.counts)).toEqual(Array.from(b.counts));
     }
+  });
+
+  it('scans norms and value range as the TypeScript scan does (any width, zeros, non-finite values)', () => {
+    const rng = createRng(12);
+    for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 31]) {
+      const n = 7;
+      const values = Float32Array.from({ length: n * d }, (_, i) => (i % 5 === 0 ? 0 : rng.normal() * 10 ** (rng.int(9) - 4)));
+      const wasm = createWasmKernel(values, n, d)!.scan();
+      const ts = scanValues(values, n, d);
+      expect(Array.from(wasm.norms)).toEqual(Array.from(ts.norms));
+      expect([wasm.maxBits, wasm.minBits]).toEqual([ts.maxBits, ts.minBits]);
+      ts.norms.forEach((v, i) => {
+        let exact = 0;
+        for (let t = 0; t < d; t++) exact += values[i * d + t] ** 2;
+        expect(Math.abs(v - exact)).toBeLessThanOrEqual(1e-14 * exact);
+      });
+      const bad = values.slice();
+      bad[n * d - 1] = d % 2 ? Infinity : Number.NaN;
+      expect(createWasmKernel(bad, n, d)!.scan().maxBits).toBeGreaterThanOrEqual(0x7f800000);
+      expect(scanValues(bad, n, d).maxBits).toBeGreaterThanOrEqual(0x7f800000);
+    }
+    const zeros = createWasmKernel(new Float32Array(12), 3, 4)!.scan();
+    expect([zeros.maxBits, zeros.minBits]).toEqual([0, 0]);
   });
 
   it('grows its memory for more centres than it first had room for', () => {

@@ -45,6 +45,9 @@ export interface RunResult {
  */
 export const ELKAN_MAX_BOUNDS = 2 ** 24;
 
+/** Rows whose distance work Elkan's step gathers before computing it. */
+const ELKAN_BATCH = 256;
+
 /** The pruning 'auto' (or a fixed choice) resolves to for a fit of n points and k centres. */
 export function resolvePruning(pruning: Pruning, n: number, k: number): 'hamerly' | 'elkan' | 'none' {
   switch (pruning) {
@@ -128,8 +131,19 @@ class TsRun {
   readonly dots: Float64Array;
   /** Dot products of ROWS_PER_CALL rows (full passes). */
   readonly block: Float64Array;
-  /** Candidate centres of one row (Elkan). */
-  readonly which: Int32Array;
+  /** Work lists of one batch of rows (Elkan). */
+  readonly batch: {
+    pairRow: Int32Array;
+    pairCentre: Int32Array;
+    tightRow: Int32Array;
+    tightCentre: Int32Array;
+    tightDot: Float64Array;
+    queueRow: Int32Array;
+    queueCentre: Int32Array;
+    pairDot: Float64Array;
+    rowBest: Int32Array;
+    rowBestDist: Float64Array;
+  };
   /** Centre-to-centre distances (k x k) of the current centres, Elkan and Hamerly. */
   readonly cc: Float64Array;
   readonly half: Float64Array;
@@ -163,7 +177,19 @@ class TsRun {
     this.lower = new Float64Array(mode === 'elkan' ? data.n * k : mode === 'hamerly' ? data.n : 0);
     this.dots = new Float64Array(k);
     this.block = new Float64Array(ROWS_PER_CALL * k);
-    this.which = new Int32Array(k);
+    const size = mode === 'elkan' ? ELKAN_BATCH : 0;
+    this.batch = {
+      pairRow: new Int32Array(size),
+      pairCentre: new Int32Array(size),
+      tightRow: new Int32Array(size),
+      tightCentre: new Int32Array(size),
+      tightDot: new Float64Array(size),
+      queueRow: new Int32Array(size * k),
+      queueCentre: new Int32Array(size * k),
+      pairDot: new Float64Array(size * k),
+      rowBest: new Int32Array(size),
+      rowBestDist: new Float64Array(size),
+    };
     this.cc = new Float64Array(mode === 'none' ? 0 : k * k);
     this.half = new Float64Array(k);
   }
@@ -312,74 +338,122 @@ class TsRun {
   }
 
   /**
-   * Elkan, batched: per row, the centres whose lower bound does not clear the upper bound are
-   * candidates; the distance to the assigned centre is computed first (tightening the upper
-   * bound), then the remaining candidates 4 at a time. A centre that did not move keeps its
-   * bound, so it costs nothing once the bounds are tight.
+   * Elkan, batched over ELKAN_BATCH rows: per row, the centres whose lower bound does not clear
+   * the upper bound are candidates. The distances to the assigned centres of the rows with
+   * candidates are computed first (tightening their upper bounds), then those to the
+   * candidates that still do not clear, all as (row, centre) pairs 4 at a time. A row with
+   * every other centre a candidate gets all k at once. A centre that did not move keeps its
+   * bounds, so it costs nothing once they are tight.
    */
   private assignElkan(): number {
-    const { kernel, n, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor, dots, which } = this;
+    const { kernel, n, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor } = this;
+    const { pairRow, pairCentre, pairDot, rowBest, rowBestDist } = this.batch;
     const cmax = Math.sqrt(max(cn));
     let changed = 0;
     let evaluations = 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * k;
-      for (let j = 0; j < k; j++) lower[row + j] -= drift[j];
-      const a = labels[i];
-      let u = upper[i] + drift[a];
-      const scale = roots[i] + cmax;
-      const margin = marginFactor * scale;
-      // d(x, c_j) >= ||c_a - c_j|| - d(x, c_a) >= 2 * half[a] - u for every j != a.
-      if (2 * half[a] - u - u > margin) {
+    for (let i0 = 0; i0 < n; i0 += ELKAN_BATCH) {
+      const i1 = Math.min(n, i0 + ELKAN_BATCH);
+      // A: loosen the bounds by the drifts; rows with candidates queue their assigned centre
+      // (or, when nothing is pruned, every centre).
+      let tightens = 0;
+      for (let i = i0; i < i1; i++) {
+        const row = i * k;
+        for (let j = 0; j < k; j++) lower[row + j] -= drift[j];
+        const a = labels[i];
+        const u = upper[i] + drift[a];
         upper[i] = u;
-        continue;
+        rowBest[i - i0] = -1;
+        const margin = marginFactor * (roots[i] + cmax);
+        // d(x, c_j) >= ||c_a - c_j|| - d(x, c_a) >= 2 * half[a] - u for every j != a.
+        if (2 * half[a] - u - u > margin) continue;
+        let m = 0;
+        const ca = a * k;
+        for (let j = 0; j < k; j++) {
+          if (j !== a && !(lower[row + j] - u > margin || cc[ca + j] - u - u > margin)) m++;
+        }
+        if (m === 0) continue;
+        pairRow[tightens] = i;
+        pairCentre[tightens] = m === k - 1 ? -1 : a; // -1: all centres, below
+        tightens++;
       }
-      let m = 0;
-      const ca = a * k;
-      for (let j = 0; j < k; j++) {
-        if (j === a || lower[row + j] - u > margin || cc[ca + j] - u - u > margin) continue;
-        which[m++] = j;
+      // B: tighten; queue the candidates that survive, and the all-centre rows.
+      let count = 0;
+      const tightRows = this.batch.tightRow;
+      const tightCentres = this.batch.tightCentre;
+      let compute = 0;
+      for (let q = 0; q < tightens; q++) {
+        if (pairCentre[q] < 0) continue;
+        tightRows[compute] = pairRow[q];
+        tightCentres[compute] = pairCentre[q];
+        compute++;
       }
-      if (m === 0) {
+      kernel.pairDots(tightRows, tightCentres, compute, this.batch.tightDot);
+      evaluations += compute;
+      let t = 0;
+      const queueRow = this.batch.queueRow;
+      const queueCentre = this.batch.queueCentre;
+      for (let q = 0; q < tightens; q++) {
+        const i = pairRow[q];
+        const row = i * k;
+        const a = labels[i];
+        const scale = roots[i] + cmax;
+        if (pairCentre[q] < 0) {
+          rowBest[i - i0] = k; // any centre beats "none yet"
+          rowBestDist[i - i0] = Infinity;
+          for (let j = 0; j < k; j++) {
+            queueRow[count] = i;
+            queueCentre[count] = j;
+            count++;
+          }
+          continue;
+        }
+        const margin = marginFactor * scale;
+        const delta = errorFactor * scale * scale;
+        const da = xn[i] - 2 * this.batch.tightDot[t++] + cn[a];
+        const u = Math.sqrt(Math.max(da + delta, 0));
         upper[i] = u;
-        continue;
-      }
-      const delta = errorFactor * scale * scale;
-      const x = xn[i];
-      let best = a;
-      let bestDist: number;
-      if (m === k - 1) {
-        // Nothing pruned: all k in one pass.
-        kernel.rowsCentres(i, 1, dots);
-        evaluations += k;
-        bestDist = x - 2 * dots[a] + cn[a];
-      } else {
-        bestDist = x - 2 * kernel.rowCentre(i, a) + cn[a];
-        evaluations++;
-        u = Math.sqrt(Math.max(bestDist + delta, 0));
-        let kept = 0;
-        for (let q = 0; q < m; q++) {
-          const j = which[q];
-          if (lower[row + j] - u > margin || cc[ca + j] - u - u > margin) continue;
-          which[kept++] = j;
-        }
-        m = kept;
-        kernel.rowCentresAt(i, which, m, dots);
-        evaluations += m;
-      }
-      lower[row + a] = Math.sqrt(Math.max(bestDist - delta, 0));
-      for (let q = 0; q < m; q++) {
-        const j = which[q];
-        const dist = x - 2 * dots[j] + cn[j];
-        lower[row + j] = Math.sqrt(Math.max(dist - delta, 0));
-        if (dist < bestDist || (dist === bestDist && j < best)) {
-          best = j;
-          bestDist = dist;
+        lower[row + a] = Math.sqrt(Math.max(da - delta, 0));
+        rowBest[i - i0] = a;
+        rowBestDist[i - i0] = da;
+        const ca = a * k;
+        for (let j = 0; j < k; j++) {
+          if (j === a || lower[row + j] - u > margin || cc[ca + j] - u - u > margin) continue;
+          queueRow[count] = i;
+          queueCentre[count] = j;
+          count++;
         }
       }
-      if (best !== a) changed++;
-      labels[i] = best;
-      upper[i] = Math.sqrt(Math.max(bestDist + delta, 0));
+      kernel.pairDots(queueRow, queueCentre, count, pairDot);
+      evaluations += count;
+      // C: nearest among the computed (ties to the lowest index, as Lloyd), new bounds.
+      for (let q = 0; q < count; ) {
+        const i = queueRow[q];
+        const row = i * k;
+        const scale = roots[i] + cmax;
+        const delta = errorFactor * scale * scale;
+        const x = xn[i];
+        let best = rowBest[i - i0];
+        let bestDist = rowBestDist[i - i0];
+        for (; q < count && queueRow[q] === i; q++) {
+          const j = queueCentre[q];
+          const dist = x - 2 * pairDot[q] + cn[j];
+          lower[row + j] = Math.sqrt(Math.max(dist - delta, 0));
+          if (dist < bestDist || (dist === bestDist && j < best)) {
+            best = j;
+            bestDist = dist;
+          }
+        }
+        rowBest[i - i0] = best;
+        rowBestDist[i - i0] = bestDist;
+        upper[i] = Math.sqrt(Math.max(bestDist + delta, 0));
+      }
+      for (let i = i0; i < i1; i++) {
+        const best = rowBest[i - i0];
+        if (best >= 0 && best !== labels[i]) {
+          labels[i] = best;
+          changed++;
+        }
+      }
     }
     this.stats.distanceEvaluations += evaluations;
     return changed;

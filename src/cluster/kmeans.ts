@@ -3,7 +3,7 @@ import { createTsDistanceStep, isTsDistanceStep, prepareTsData, squaredDistances
 import type { DistanceBackend, DistanceStep } from './distance-step.ts';
 import { kmeansPlusPlus } from './kmeans-plus-plus.ts';
 import { runTsLloyd, type RunResult, type TsRunData } from './kmeans-ts-run.ts';
-import { checkFinite, checkMatrix, type Matrix } from './matrix.ts';
+import { checkFinite, checkMatrix, checkShape, type Matrix } from './matrix.ts';
 import { createRng } from './rng.ts';
 
 /**
@@ -82,7 +82,7 @@ export interface KMeansPrediction {
  * @throws on k out of range, k > n, NaN/Infinity in data or init, or an init of the wrong shape.
  */
 export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?: DistanceStep): Promise<KMeansResult> {
-  checkMatrix(data, 'k-means data');
+  checkShape(data, 'k-means data');
   const { n, d } = data;
   const { k } = options;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer (got ${k})`);
@@ -104,6 +104,9 @@ export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?:
   }
 
   const step = distance ?? createTsDistanceStep(data);
+  // The TypeScript step scans the data once anyway (norms, range): it tells whether all are finite.
+  const scanned = isTsDistanceStep(step) && step.data.values === data.values ? step.prepare() : undefined;
+  if (!scanned?.finite) checkFinite(data.values, d, 'k-means data');
   const rng = createRng(options.seed ?? KMEANS_DEFAULTS.seed);
   // tol 0 (run exactly maxIter iterations unless labels freeze) needs no variance pass.
   const absTol = tol === 0 ? 0 : tol * meanVariance(data);

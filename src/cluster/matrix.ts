@@ -35,13 +35,21 @@ export function packRows(rows: readonly ArrayLike<number>[], what = 'embeddings'
  * @throws on a length that is not n*d, an empty matrix, or a NaN/Infinity (naming row and column).
  */
 export function checkMatrix(m: Matrix, what = 'data'): void {
+  checkShape(m, what);
+  checkFinite(m.values, m.d, what);
+}
+
+/**
+ * checkMatrix without the value scan (for callers that scan the values anyway).
+ * @throws on a length that is not n*d or an empty matrix.
+ */
+export function checkShape(m: Matrix, what = 'data'): void {
   if (!Number.isInteger(m.n) || !Number.isInteger(m.d) || m.n < 1 || m.d < 1) {
     throw new Error(`${what} must have at least one row and one column (got n=${m.n}, d=${m.d})`);
   }
   if (m.values.length !== m.n * m.d) {
     throw new Error(`${what} holds ${m.values.length} values, expected n*d = ${m.n}*${m.d} = ${m.n * m.d}`);
   }
-  checkFinite(m.values, m.d, what);
 }
 
 /**
