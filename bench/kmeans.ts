@@ -1,7 +1,9 @@
 /**
  * Section 3: k-means fits, same data, same starts (the first k rows), same number of Lloyd
- * iterations (tol 0), in the browser (plain TypeScript; tfjs cpu; tfjs webgl, which is
- * SwiftShader — a CPU — in headless Chromium without a GPU) vs scikit-learn
+ * iterations (tol 0), in the browser (the TypeScript fit: Elkan pruning on a WebAssembly SIMD
+ * kernel, the same without WebAssembly, and plain Lloyd in TypeScript as an internal baseline,
+ * all with identical results; tfjs cpu; tfjs webgl, which is SwiftShader — a CPU — in headless
+ * Chromium without a GPU) vs scikit-learn
  * (KMeans(init=centres, n_init=1, tol=0, algorithm="lloyd")) with 1 thread and its default
  * (all cores). The data are generated once from a seed: in the page by bench/synthetic.ts, and
  * by the same code here, written to a .bin that scikit-learn reads.
@@ -18,7 +20,7 @@ import { kmeansData } from './synthetic.ts';
 
 const D = 512;
 const SEED = 0x6b6d;
-const BROWSER_BACKENDS = ['ts', 'tfjs-cpu', 'tfjs-webgl'] as const;
+const BROWSER_BACKENDS = ['ts', 'ts-nowasm', 'ts-lloyd', 'tfjs-cpu', 'tfjs-webgl'] as const;
 type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 const ALL = [...BROWSER_BACKENDS, 'sklearn-1t', 'sklearn-mt'] as const;
 
@@ -34,7 +36,9 @@ const id = (n: number, k: number, b: string): string => `kmeans/n${n}/k${k}/${b}
 function label(n: number, k: number, backend: string, iterations: number): string {
   const what = `${n.toLocaleString('en-GB')} x ${D}, k=${k}, max ${iterations} iterations`;
   const who: Record<string, string> = {
-    ts: 'Chromium, plain TypeScript',
+    ts: 'Chromium, TypeScript k-means (Elkan pruning, WebAssembly SIMD kernel)',
+    'ts-nowasm': 'Chromium, same on the plain TypeScript kernel (no WebAssembly)',
+    'ts-lloyd': 'Chromium, plain Lloyd in TypeScript (no pruning, no WebAssembly; internal baseline)',
     'tfjs-cpu': 'Chromium, tfjs cpu backend',
     'tfjs-webgl': 'Chromium, tfjs webgl (SwiftShader: CPU)',
     'sklearn-1t': 'scikit-learn (reference), 1 thread',
@@ -145,6 +149,7 @@ export const kmeansSection: Section = {
             rows.push(skippedRow(base, entry.skip.kind, entry.skip.reason));
           } else if ('samples' in entry) {
             const notes = [`${entry.nIter} iterations`];
+            if (backend.startsWith('ts')) notes.push(entry.backend);
             if (skOne && 'ms' in skOne) {
               if (skOne.n_iter !== entry.nIter) notes.push(`scikit-learn ran ${skOne.n_iter}`);
               notes.push(`inertia vs scikit-learn ${((entry.inertia / skOne.inertia - 1) * 100).toExponential(1)} %`);

@@ -10,7 +10,7 @@
 import { EmbeddingClient } from '../../src/embedding/embedding-client.ts';
 import { ortAssetUrls } from '../../src/embedding/ort-asset-urls.ts';
 import type { EngineConfig, EngineInfo } from '../../src/embedding/worker-protocol.ts';
-import { createTsDistanceStep } from '../../src/cluster/distance-ts.ts';
+import { createTsDistanceStep, type TsDistanceStep } from '../../src/cluster/distance-ts.ts';
 import type { DistanceStep } from '../../src/cluster/distance-step.ts';
 import { fitKMeans } from '../../src/cluster/kmeans.ts';
 import type { Matrix } from '../../src/cluster/matrix.ts';
@@ -156,7 +156,8 @@ function dataFor(n: number, d: number, seed: number): Matrix {
   return m;
 }
 
-type KBackend = 'ts' | 'tfjs-cpu' | 'tfjs-webgl';
+/** 'ts': the default TypeScript fit (Elkan pruning, WebAssembly SIMD kernel); 'ts-nowasm': same on the plain TypeScript kernel; 'ts-lloyd': no pruning, plain TypeScript kernel. */
+type KBackend = 'ts' | 'ts-nowasm' | 'ts-lloyd' | 'tfjs-cpu' | 'tfjs-webgl';
 let tfModule: typeof import('@tensorflow/tfjs') | undefined;
 
 /**
@@ -169,9 +170,15 @@ async function kmeansFit(opts: { n: number; d: number; k: number; iterations: nu
   const data = dataFor(opts.n, opts.d, opts.seed);
   const init = data.values.slice(0, opts.k * data.d);
   let step: DistanceStep;
-  let backendName = 'ts';
-  if (opts.backend === 'ts') {
-    step = createTsDistanceStep(data);
+  let tsStep: TsDistanceStep | undefined;
+  let backendName = opts.backend as string;
+  if (opts.backend === 'ts' || opts.backend === 'ts-nowasm' || opts.backend === 'ts-lloyd') {
+    // Preparing the step (norms, copy into WebAssembly memory) happens inside the timed fit.
+    tsStep = createTsDistanceStep(data, {
+      pruning: opts.backend === 'ts-lloyd' ? 'none' : 'auto',
+      kernel: opts.backend === 'ts' ? 'auto' : 'ts',
+    });
+    step = tsStep;
   } else {
     tfModule ??= await import('@tensorflow/tfjs');
     const tf = tfModule;
@@ -187,7 +194,9 @@ async function kmeansFit(opts: { n: number; d: number; k: number; iterations: nu
   try {
     const start = performance.now();
     const result = await fitKMeans(data, { k: opts.k, init, maxIter: opts.iterations, tol: 0 }, step);
-    return { ms: performance.now() - start, nIter: result.nIter, backend: backendName, inertia: result.inertia };
+    const ms = performance.now() - start;
+    if (tsStep) backendName = `${opts.backend}, ${tsStep.prepare().kernel.kind} kernel`;
+    return { ms, nIter: result.nIter, backend: backendName, inertia: result.inertia };
   } finally {
     step.dispose();
   }

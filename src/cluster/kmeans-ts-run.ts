@@ -45,6 +45,9 @@ export interface RunResult {
  */
 export const ELKAN_MAX_BOUNDS = 2 ** 24;
 
+/** Above this estimated share of distances left to compute, an iteration runs a full pass instead of the bounds. */
+const FULL_PASS_ABOVE = 0.5;
+
 /** Rows whose distance work Elkan's step gathers before computing it. */
 const ELKAN_BATCH = 256;
 
@@ -204,7 +207,43 @@ class TsRun {
       return changed;
     }
     this.centreDistances();
+    // While centres still move by more than the gaps between a row's nearest centres (the
+    // first iterations on embeddings), the bounds prune little and a full pass is cheaper
+    // than bound bookkeeping plus scattered distances; it also renews every bound. Same
+    // labels either way.
+    if (this.candidateFraction() > FULL_PASS_ABOVE) return this.assignAll();
     return this.mode === 'hamerly' ? this.assignHamerly() : this.assignElkan();
+  }
+
+  /**
+   * Estimated share of the distances the bounds would leave to compute (Elkan: of the n*(k-1)
+   * other centres; Hamerly: of the rows), from a sample of rows; reads the bounds only.
+   */
+  private candidateFraction(): number {
+    const { n, k, labels, upper, lower, drift, half, cc, roots, marginFactor, mode } = this;
+    const cmax = Math.sqrt(max(this.cn));
+    const step = Math.max(1, Math.floor(n / 256));
+    let candidates = 0;
+    let total = 0;
+    let top = 0;
+    for (let j = 0; j < k; j++) top = Math.max(top, drift[j]);
+    for (let i = 0; i < n; i += step) {
+      const a = labels[i];
+      const u = upper[i] + drift[a];
+      const margin = marginFactor * (roots[i] + cmax);
+      if (mode === 'hamerly') {
+        total++;
+        if (!(Math.max(lower[i] - top, 2 * half[a] - u) - u > margin)) candidates++;
+        continue;
+      }
+      total += k - 1;
+      if (2 * half[a] - u - u > margin) continue;
+      const row = i * k;
+      for (let j = 0; j < k; j++) {
+        if (j !== a && !(lower[row + j] - drift[j] - u > margin || cc[a * k + j] - u - u > margin)) candidates++;
+      }
+    }
+    return total === 0 ? 0 : candidates / total;
   }
 
   /** Every distance of every row (first iteration, and plain Lloyd); sets the bounds. */
