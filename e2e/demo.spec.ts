@@ -52,6 +52,8 @@ test.describe('demo annotator', () => {
     const taskId = await currentTaskId(page);
     const status = await suggestionFor(page, taskId);
     expect(status.engine?.trained).toBe(false);
+    // The person's annotation shows no choice ticked: the suggestion did not leak into it.
+    await expect(page.locator('.ant-checkbox-wrapper-checked')).toHaveCount(0);
     // The prediction is in the editor's own annotation/prediction list, authored by the model version.
     await page.getByLabel('Annotations List Toggle').click();
     const entry = page.getByLabel('prediction 1');

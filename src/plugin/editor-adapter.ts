@@ -22,6 +22,8 @@ export interface AnnotationLike {
   results?: Array<{ from_name?: { name?: string } | string }>;
   serializeAnnotation?: () => unknown[];
   deserializeResults(results: unknown[]): void;
+  /** Pushes this entity's results into the (shared) control tags' selection state. */
+  updateObjects?(): void;
   createdBy?: string;
 }
 
@@ -82,10 +84,15 @@ export function injectPrediction(store: EditorStoreLike, prediction: Prediction)
     createdAgo: 'just now',
     result: prediction.result,
   });
-  // Deserialising does not need the prediction selected; selecting it (and then the person's
-  // annotation again) would re-render the whole editor twice.
+  // The editor's control tags hold one selection state shared by all entities: deserialising
+  // the prediction sets it to the suggested choices, so the person's annotation must push its
+  // own state back at once (`updateObjects`, what selecting it does, without selecting the
+  // prediction first and re-rendering the editor twice).
   added.deserializeResults(prediction.result.map((r) => ({ ...r, origin: 'prediction' })));
-  if (previous && as.selected !== previous && previous.type === 'annotation') as.selectAnnotation(previous.id);
+  if (previous && previous.type === 'annotation') {
+    if (typeof previous.updateObjects === 'function') previous.updateObjects();
+    else as.selectAnnotation(previous.id);
+  }
   return true;
 }
 
