@@ -200,17 +200,18 @@ function pairLoops(code: number[], step: (pair: number) => void, advance: (count
 }
 
 /**
- * `addRow(x, hi, lo, pairs, negate)`: for each column pair, TwoSum of hi and the (negated)
- * widened x values, the rounding error added into lo; as ClusterSums.addRow does per column.
+ * `addRow(x, hi, lo, pairs)` / `subRow(...)`: for each column pair, TwoSum of hi and the widened
+ * (for subRow negated) x values, the rounding error added into lo; as ClusterSums.addRow does
+ * per column.
  */
-function addRowFunction(): { params: number; body: number[] } {
-  const [x, hi, lo, pairs, negate] = [0, 1, 2, 3, 4];
-  const [xv, a, sum, bb] = [5, 6, 7, 8];
+function addRowFunction(negate: boolean): { params: number; body: number[] } {
+  const [x, hi, lo, pairs] = [0, 1, 2, 3];
+  const [xv, a, sum, bb] = [4, 5, 6, 7];
   const code: number[] = [];
   const step = (pair: number): void => {
-    code.push(...localGet(x), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4), ...localSet(xv));
-    // if negate: xv = -xv (exact)
-    code.push(...localGet(negate), 0x04, 0x40, ...localGet(xv), ...simd(F64X2_NEG), ...localSet(xv), 0x0b);
+    code.push(...localGet(x), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4));
+    if (negate) code.push(...simd(F64X2_NEG)); // exact
+    code.push(...localSet(xv));
     code.push(...localGet(hi), ...simd(V128_LOAD, ...memarg(3, 16 * pair)), ...localSet(a));
     code.push(...localGet(a), ...localGet(xv), ...simd(F64X2_ADD), ...localSet(sum));
     code.push(...localGet(sum), ...localGet(a), ...simd(F64X2_SUB), ...localSet(bb));
@@ -231,7 +232,7 @@ function addRowFunction(): { params: number; body: number[] } {
   pairLoops(code, step, advance, pairs);
   code.push(0x0b);
   const body = [...vector([[...leb(4), V128]]), ...code];
-  return { params: 5, body: [...leb(body.length), ...body] };
+  return { params: 4, body: [...leb(body.length), ...body] };
 }
 
 /**
@@ -273,12 +274,12 @@ function scanFunction(): { params: number; body: number[] } {
   return { params: 6, body: [...leb(body.length), ...body] };
 }
 
-/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update; 4 (row, centre) pairs; norms and value range. */
-const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'dotPairs4', 'scanRows'] as const;
+/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update (add, subtract); 4 (row, centre) pairs; norms and value range. */
+const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'subRow', 'dotPairs4', 'scanRows'] as const;
 
 /** The module's bytes: imports memory env.mem, exports EXPORTS. */
 export function dotModuleBytes(): Uint8Array<ArrayBuffer> {
-  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(), pairFunction(4), scanFunction()];
+  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(false), addRowFunction(true), pairFunction(4), scanFunction()];
   const types = vector(functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]));
   const imports = vector([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]);
   return new Uint8Array([
@@ -323,24 +324,32 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   if (!module) return null;
   const outAt = align(n * d * 4, 16);
   const centresAt = outAt + 64;
+  // Scan scratch after room for one centre's centres, sums hi and lo: range (32 bytes), 2 lanes per row.
+  const rangeAt = align(centresAt + 3 * d * 8, 16);
+  const normsAt = rangeAt + 32;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
   try {
-    memory = new WebAssembly.Memory({ initial: Math.ceil((centresAt + 3 * 8 * d * 8) / PAGE) });
+    memory = takeMemory(normsAt + n * 16);
     instance = new WebAssembly.Instance(module, { env: { mem: memory } });
-    new Float32Array(memory.buffer, 0, n * d).set(values);
   } catch {
     return null; // too large for this engine's memory limit: the TypeScript kernel takes over
   }
-  const { dot4, dot2, dot1, dotRows4, addRow, dotPairs4, scanRows } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
+  const { dot4, dot2, dot1, dotRows4, addRow, subRow, dotPairs4, scanRows } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
   const pairs = d >> 1;
   const odd = (d & 1) === 1;
   const rowBytes = d * 4;
   const centreBytes = d * 8;
-  let reserved = 0;
+  let reserved = 1;
   let k = 0;
-  let out: Float64Array = new Float64Array(0);
-  let centres: Float64Array = new Float64Array(0);
+  let out: Float64Array = new Float64Array(memory.buffer, outAt, 8);
+  let centres: Float64Array = new Float64Array(memory.buffer, centresAt, d);
+  const scanned = copyAndScan(memory, scanRows, values, n, d, rangeAt, normsAt);
+  let disposed = false;
+  // After dispose the memory may belong to another kernel: refuse to touch it.
+  const live = (): void => {
+    if (disposed) throw new Error('this k-means kernel was disposed: create a new distance step');
+  };
 
   const ensure = (bytes: number): void => {
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
@@ -352,7 +361,6 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
     out = new Float64Array(memory.buffer, outAt, 8);
     centres = new Float64Array(memory.buffer, centresAt, reserved * d);
   };
-  reserve(1);
 
   // Lanes (even, odd) of accumulator q of the last call, added as distance-kernel.ts adds them.
   const finish = (q: number, i: number, j: number): number => {
@@ -363,13 +371,18 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
 
   const kernel: DotKernel = {
     kind: 'wasm',
-    reserve,
+    reserve(count) {
+      live();
+      reserve(count);
+    },
     setCentres(source, count) {
+      live();
       reserve(count);
       k = count;
       centres.set(source.subarray(0, count * d));
     },
     rowsCentres(i0, rows, result) {
+      live();
       let j = 0;
       for (; j + 3 < k; j += 4) {
         const c = centresAt + j * centreBytes;
@@ -396,6 +409,7 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
       }
     },
     rowCentresAt(i, which, m, result) {
+      live();
       const x = i * rowBytes;
       let q = 0;
       for (; q + 3 < m; q += 4) {
@@ -420,10 +434,12 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
       if (q < m) result[which[q]] = kernel.rowCentre(i, which[q]);
     },
     rowCentre(i, j) {
+      live();
       dot1(i * rowBytes, centresAt + j * centreBytes, pairs, outAt);
       return finish(0, i, j);
     },
     pairDots(rows, cs, count, result) {
+      live();
       for (let q = 0; q < count; q += 4) {
         // A short last group repeats its last pair (computed twice, read once).
         const q1 = Math.min(q + 1, count - 1);
@@ -441,46 +457,10 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
       }
     },
     scan() {
-      // Scratch after the centres area: range (32 bytes), then two lanes per row.
-      const rangeAt = align(centresAt + 3 * reserved * centreBytes, 16);
-      const normsAt = rangeAt + 32;
-      ensure(normsAt + n * 16);
-      const range = new Uint32Array(memory.buffer, rangeAt, 8);
-      range.fill(0, 0, 4);
-      range.fill(0xffffffff, 4, 8);
-      const quads = d >> 2;
-      scanRows(0, n, quads, rowBytes, normsAt, rangeAt);
-      const lanes = new Float64Array(memory.buffer, normsAt, 2 * n);
-      let maxBits = Math.max(range[0], range[1], range[2], range[3]);
-      let minBits = Math.min(range[4], range[5], range[6], range[7]) + 1; // 2^32 (> any pattern) when all zero
-      const norms = new Float64Array(n);
-      const from = 4 * quads;
-      const bits = from < d ? new Uint32Array(values.buffer, values.byteOffset, values.length) : undefined;
-      for (let i = 0; i < n; i++) {
-        let sEven = lanes[2 * i];
-        let sOdd = lanes[2 * i + 1];
-        if (bits) {
-          const base = i * d;
-          let t = from;
-          for (; t + 1 < d; t += 2) {
-            sEven += values[base + t] * values[base + t];
-            sOdd += values[base + t + 1] * values[base + t + 1];
-          }
-          if (t < d) sEven += values[base + t] * values[base + t];
-          for (let u = base + from; u < base + d; u++) {
-            const b = bits[u] & 0x7fffffff;
-            if (b > maxBits) maxBits = b;
-            if (b !== 0 && b < minBits) minBits = b;
-          }
-        }
-        norms[i] = sEven + sOdd;
-      }
-      // The views of the first 64 KiB pages may have been detached by ensure(): renew them.
-      out = new Float64Array(memory.buffer, outAt, 8);
-      centres = new Float64Array(memory.buffer, centresAt, reserved * d);
-      return { norms, maxBits, minBits: minBits > 0xffffffff ? 0 : minBits };
+      return scanned;
     },
     clusterSums(count) {
+      live();
       reserve(count);
       const hiAt = centresAt + reserved * centreBytes;
       const loAt = hiAt + reserved * centreBytes;
@@ -492,16 +472,92 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
         hi,
         lo,
         addRow(row, j, sign) {
-          addRow(row * rowBytes, hiAt + j * centreBytes, loAt + j * centreBytes, pairs, sign < 0 ? 1 : 0);
+          live();
+          (sign < 0 ? subRow : addRow)(row * rowBytes, hiAt + j * centreBytes, loAt + j * centreBytes, pairs);
           if (odd) twoSumInto(hi, lo, j * d + d - 1, sign * values[row * d + d - 1]);
         },
       });
     },
     dispose() {
-      centres = new Float64Array(0);
+      if (disposed) return;
+      disposed = true;
+      giveMemory(memory);
     },
   };
   return kernel;
+}
+
+/**
+ * Copy the rows into the module's memory and scan them (DotKernel.scan), 64 rows at a time so
+ * that the scan reads what the copy just brought into the cache.
+ */
+function copyAndScan(
+  memory: WebAssembly.Memory,
+  scanRows: WasmFn,
+  values: Float32Array,
+  n: number,
+  d: number,
+  rangeAt: number,
+  normsAt: number,
+): DataScan {
+  const target = new Float32Array(memory.buffer, 0, n * d);
+  const range = new Uint32Array(memory.buffer, rangeAt, 8);
+  range.fill(0, 0, 4);
+  range.fill(0xffffffff, 4, 8);
+  const quads = d >> 2;
+  for (let r0 = 0; r0 < n; r0 += 64) {
+    const r1 = Math.min(n, r0 + 64);
+    target.set(values.subarray(r0 * d, r1 * d), r0 * d);
+    scanRows(r0 * d * 4, r1 - r0, quads, d * 4, normsAt + r0 * 16, rangeAt);
+  }
+  const lanes = new Float64Array(memory.buffer, normsAt, 2 * n);
+  let maxBits = Math.max(range[0], range[1], range[2], range[3]);
+  let minBits = Math.min(range[4], range[5], range[6], range[7]) + 1; // 2^32 (> any pattern) when all zero
+  const norms = new Float64Array(n);
+  const from = 4 * quads;
+  const bits = from < d ? new Uint32Array(values.buffer, values.byteOffset, values.length) : undefined;
+  for (let i = 0; i < n; i++) {
+    let sEven = lanes[2 * i];
+    let sOdd = lanes[2 * i + 1];
+    if (bits) {
+      // The last d mod 4 columns, continuing the two lanes in column order.
+      const base = i * d;
+      let t = from;
+      for (; t + 1 < d; t += 2) {
+        sEven += values[base + t] * values[base + t];
+        sOdd += values[base + t + 1] * values[base + t + 1];
+      }
+      if (t < d) sEven += values[base + t] * values[base + t];
+      for (let u = base + from; u < base + d; u++) {
+        const b = bits[u] & 0x7fffffff;
+        if (b > maxBits) maxBits = b;
+        if (b !== 0 && b < minBits) minBits = b;
+      }
+    }
+    norms[i] = sEven + sOdd;
+  }
+  return { norms, maxBits, minBits: minBits > 0xffffffff ? 0 : minBits };
+}
+
+/**
+ * The memory of the last disposed kernel, held weakly: the next kernel reuses it (skipping a
+ * fresh allocation and its page faults, ~10 ms per 20 MB) unless the GC has reclaimed it.
+ */
+let spare: WeakRef<WebAssembly.Memory> | undefined;
+
+function takeMemory(bytes: number): WebAssembly.Memory {
+  const memory = spare?.deref();
+  spare = undefined;
+  if (memory) {
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+    return memory;
+  }
+  return new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+}
+
+function giveMemory(memory: WebAssembly.Memory): void {
+  const held = spare?.deref();
+  if (!held || held.buffer.byteLength < memory.buffer.byteLength) spare = new WeakRef(memory);
 }
 
 function align(bytes: number, to: number): number {

@@ -232,6 +232,24 @@ describe('WebAssembly SIMD kernel', () => {
     expect([zeros.maxBits, zeros.minBits]).toEqual([0, 0]);
   });
 
+  it('reuses a disposed kernel\'s memory for the next data (same results) and refuses use after dispose', async () => {
+    const small = makeBlobs({ n: 50, d: 9, k: 3, seed: 1 });
+    const big = makeBlobs({ n: 3000, d: 40, k: 6, spread: 2, scale: 1, seed: 2 });
+    const first = createWasmKernel(small.values, small.n, small.d)!;
+    first.dispose();
+    expect(() => first.setCentres(new Float64Array(9), 1)).toThrow(/disposed/);
+    const options = { k: 6, nInit: 2, seed: 4 };
+    const viaWasm = createTsDistanceStep(big, { kernel: 'wasm' });
+    const a = await fitKMeans(big, options, viaWasm);
+    viaWasm.dispose();
+    const b = await fitKMeans(big, options, createTsDistanceStep(big, { kernel: 'ts' }));
+    const c = await fitKMeans(big, options, createTsDistanceStep(big, { kernel: 'wasm' }));
+    for (const other of [b, c]) {
+      expect(Array.from(other.labels)).toEqual(Array.from(a.labels));
+      expect(Array.from(other.centres)).toEqual(Array.from(a.centres));
+    }
+  });
+
   it('grows its memory for more centres than it first had room for', () => {
     const values = Float32Array.from({ length: 4 * 3 }, (_, i) => i);
     const wasm = createWasmKernel(values, 4, 3)!;

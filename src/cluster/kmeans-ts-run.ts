@@ -252,6 +252,7 @@ class TsRun {
     const cmax = Math.sqrt(max(cn));
     let changed = 0;
     const block = this.block;
+    const buildSums = this.first && this.exact;
     for (let i = 0; i < n; i++) {
       const r = i % ROWS_PER_CALL;
       if (r === 0) kernel.rowsCentres(i, Math.min(ROWS_PER_CALL, n - i), block);
@@ -272,6 +273,11 @@ class TsRun {
       }
       if (this.first || labels[i] !== bestJ) changed++;
       labels[i] = bestJ;
+      if (buildSums) {
+        // First pass: start the sums while the row is still in the cache (exact: order-free).
+        this.sums.addRow(this.values, i, bestJ, 1);
+        this.summed[i] = bestJ;
+      }
       if (mode === 'none') continue;
       const scale = this.roots[i] + cmax;
       const delta = this.errorFactor * scale * scale;

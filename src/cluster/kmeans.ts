@@ -104,20 +104,24 @@ export async function fitKMeans(data: Matrix, options: KMeansOptions, distance?:
   }
 
   const step = distance ?? createTsDistanceStep(data);
-  // The TypeScript step scans the data once anyway (norms, range): it tells whether all are finite.
-  const scanned = isTsDistanceStep(step) && step.data.values === data.values ? step.prepare() : undefined;
-  if (!scanned?.finite) checkFinite(data.values, d, 'k-means data');
-  const rng = createRng(options.seed ?? KMEANS_DEFAULTS.seed);
-  // tol 0 (run exactly maxIter iterations unless labels freeze) needs no variance pass.
-  const absTol = tol === 0 ? 0 : tol * meanVariance(data);
   let best: RunResult | undefined;
-  for (let run = 0; run < nInit; run++) {
-    const start = options.init ? Float64Array.from(options.init) : kmeansPlusPlus(data, k, rng);
-    const report = (iteration: number, inertia: number): void => options.onProgress?.({ run, nInit, iteration, inertia });
-    const result = isTsDistanceStep(step)
-      ? runTsLloyd(tsRunData(step, data), start, k, maxIter, absTol, step.pruning, step.stats, report)
-      : await lloyd(data, start, k, maxIter, absTol, step, report);
-    if (!best || result.inertia < best.inertia) best = result;
+  try {
+    // The TypeScript step scans the data once anyway (norms, range): it tells whether all are finite.
+    const scanned = isTsDistanceStep(step) && step.data.values === data.values ? step.prepare() : undefined;
+    if (!scanned?.finite) checkFinite(data.values, d, 'k-means data');
+    const rng = createRng(options.seed ?? KMEANS_DEFAULTS.seed);
+    // tol 0 (run exactly maxIter iterations unless labels freeze) needs no variance pass.
+    const absTol = tol === 0 ? 0 : tol * meanVariance(data);
+    for (let run = 0; run < nInit; run++) {
+      const start = options.init ? Float64Array.from(options.init) : kmeansPlusPlus(data, k, rng);
+      const report = (iteration: number, inertia: number): void => options.onProgress?.({ run, nInit, iteration, inertia });
+      const result = isTsDistanceStep(step)
+        ? runTsLloyd(tsRunData(step, data), start, k, maxIter, absTol, step.pruning, step.stats, report)
+        : await lloyd(data, start, k, maxIter, absTol, step, report);
+      if (!best || result.inertia < best.inertia) best = result;
+    }
+  } finally {
+    if (!distance) step.dispose(); // ours: hands its WebAssembly memory back for the next fit
   }
   const winner = best as RunResult;
   return {
