@@ -14,6 +14,8 @@ export const PRUNINGS = Object.freeze(['auto', 'hamerly', 'elkan', 'none'] as co
 export interface DistanceStats {
   /** Point-to-centre squared distances computed (each costs d multiply-adds). */
   distanceEvaluations: number;
+  /** Rows of full passes whose float32 distances were too close to call and were recomputed in float64. */
+  approximateRecomputed?: number;
 }
 
 /** Which dot-product kernel the TypeScript step uses: WebAssembly SIMD when available ('auto'), or plain TypeScript. */

@@ -46,6 +46,12 @@ export interface DotKernel {
   rowCentresAt(i: number, which: Int32Array, m: number, out: Float64Array): void;
   /** Dot product of row i with centre j. */
   rowCentre(i: number, j: number): number;
+  /**
+   * Optional fast approximation of rowsCentres (float32 centres and sums): each value within
+   * approxDotError(d) * ||x|| * ||c|| + APPROX_DOT_ABSOLUTE(d) of the exact dot product. Callers use it
+   * only where that error provably cannot change a label, and compute exactly otherwise.
+   */
+  approxRowsCentres?(i0: number, rows: number, out: Float64Array): void;
   /** Dot products of the pairs (rows[q], centres[q]), q < count, into out[q]. */
   pairDots(rows: Int32Array, centres: Int32Array, count: number, out: Float64Array): void;
   /**
@@ -57,6 +63,21 @@ export interface DotKernel {
   /** Exact per-cluster sums of the data rows (see cluster-sums.ts), computed by this kernel; all zero; replaces the previous ones. */
   clusterSums(k: number): ClusterSums;
   dispose(): void;
+}
+
+/**
+ * Relative error bound of DotKernel.approxRowsCentres: float32 centres (relative rounding
+ * 2^-24 each, so |x.(c - fl(c))| <= 2^-24 ||x|| ||c||) and four float32 lanes of ceil(d/4)
+ * rounded products each (error <= (ceil(d/4) + 1) * 2^-24 * sum |x_t c_t| <= ... ||x|| ||c||),
+ * combined in float64; generously rounded up.
+ */
+export function approxDotError(d: number): number {
+  return (Math.ceil(d / 4) + 8) * 2 ** -23;
+}
+
+/** Absolute term of the same bound: products that underflow float32 lose up to 2^-149 each. */
+export function approxDotAbsolute(d: number): number {
+  return (d + 8) * 2 ** -126;
 }
 
 /** What DotKernel.scan finds. */
@@ -118,13 +139,17 @@ const V128_AND = 0x4e;
 const I32X4_SUB = 0xb1;
 const I32X4_MIN_U = 0xb7;
 const I32X4_MAX_U = 0xb9;
+const F32X4_ADD = 0xe4;
+const F32X4_MUL = 0xe6;
 
 /**
  * Body of a dot-product function over `rows` rows and `n` centres: params x0..x(rows-1),
  * c0..c(n-1), pairs, out; one f64x2 accumulator per (row, centre), stored row-major at out
  * (row r, centre j at byte 16 * (r * n + j)). See the text form above.
+ * With `float32`: float32 centres and f32x4 accumulators (four lanes, columns t mod 4), `pairs`
+ * counting groups of four columns: the approximate pass (see DotKernel.approxRowsCentres).
  */
-function dotFunction(rows: number, n: number): { params: number; body: number[] } {
+function dotFunction(rows: number, n: number, float32 = false): { params: number; body: number[] } {
   const x = (r: number): number => r;
   const c = (j: number): number => rows + j;
   const pairs = rows + n;
@@ -134,17 +159,20 @@ function dotFunction(rows: number, n: number): { params: number; body: number[] 
   const code: number[] = [];
   const step = (pair: number): void => {
     for (let r = 0; r < rows; r++) {
-      code.push(...localGet(x(r)), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4), ...localSet(xv(r)));
+      if (float32) code.push(...localGet(x(r)), ...simd(V128_LOAD, ...memarg(2, 16 * pair)), ...localSet(xv(r)));
+      else code.push(...localGet(x(r)), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4), ...localSet(xv(r)));
     }
+    const [mul, add] = float32 ? [F32X4_MUL, F32X4_ADD] : [F64X2_MUL, F64X2_ADD];
     for (let j = 0; j < n; j++) {
       for (let r = 0; r < rows; r++) {
         code.push(...localGet(acc(r, j)), ...localGet(xv(r)), ...localGet(c(j)));
-        code.push(...simd(V128_LOAD, ...memarg(3, 16 * pair)), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...localSet(acc(r, j)));
+        code.push(...simd(V128_LOAD, ...memarg(float32 ? 2 : 3, 16 * pair)), ...simd(mul), ...simd(add), ...localSet(acc(r, j)));
       }
     }
   };
+  const xStep = float32 ? 16 : 8;
   const advance = (count: number): void => {
-    for (let r = 0; r < rows; r++) code.push(...localGet(x(r)), ...i32Const(8 * count), I32_ADD, ...localSet(x(r)));
+    for (let r = 0; r < rows; r++) code.push(...localGet(x(r)), ...i32Const(xStep * count), I32_ADD, ...localSet(x(r)));
     for (let j = 0; j < n; j++) code.push(...localGet(c(j)), ...i32Const(16 * count), I32_ADD, ...localSet(c(j)));
     code.push(...localGet(pairs), ...i32Const(count), I32_SUB, ...localSet(pairs));
   };
@@ -274,12 +302,12 @@ function scanFunction(): { params: number; body: number[] } {
   return { params: 6, body: [...leb(body.length), ...body] };
 }
 
-/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update (add, subtract); 4 (row, centre) pairs; norms and value range. */
-const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'subRow', 'dotPairs4', 'scanRows'] as const;
+/** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update (add, subtract); 4 (row, centre) pairs; norms and value range; float32 approximations of the first four. */
+const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'subRow', 'dotPairs4', 'scanRows', 'dot4f', 'dotRows4f', 'dot1f'] as const;
 
 /** The module's bytes: imports memory env.mem, exports EXPORTS. */
 export function dotModuleBytes(): Uint8Array<ArrayBuffer> {
-  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(false), addRowFunction(true), pairFunction(4), scanFunction()];
+  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(false), addRowFunction(true), pairFunction(4), scanFunction(), dotFunction(1, 4, true), dotFunction(4, 1, true), dotFunction(1, 1, true)];
   const types = vector(functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]));
   const imports = vector([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]);
   return new Uint8Array([
@@ -324,8 +352,8 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   if (!module) return null;
   const outAt = align(n * d * 4, 16);
   const centresAt = outAt + 64;
-  // Scan scratch after room for one centre's centres, sums hi and lo: range (32 bytes), 2 lanes per row.
-  const rangeAt = align(centresAt + 3 * d * 8, 16);
+  // Scan scratch after room for one centre (centres, sums hi and lo, float32 centres): range (32 bytes), 2 lanes per row.
+  const rangeAt = align(centresAt + 3 * d * 8 + d * 4, 16);
   const normsAt = rangeAt + 32;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
@@ -335,7 +363,7 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   } catch {
     return null; // too large for this engine's memory limit: the TypeScript kernel takes over
   }
-  const { dot4, dot2, dot1, dotRows4, addRow, subRow, dotPairs4, scanRows } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
+  const { dot4, dot2, dot1, dotRows4, addRow, subRow, dotPairs4, scanRows, dot4f, dotRows4f, dot1f } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
   const pairs = d >> 1;
   const odd = (d & 1) === 1;
   const rowBytes = d * 4;
@@ -354,12 +382,26 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   const ensure = (bytes: number): void => {
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
   };
+  let c32At = centresAt + 3 * centreBytes;
+  let centres32: Float32Array = new Float32Array(memory.buffer, c32At, d);
+  let outF = new Float32Array(memory.buffer, outAt, 16);
   const reserve = (count: number): void => {
     if (count <= reserved) return;
-    ensure(centresAt + 3 * count * centreBytes);
+    ensure(centresAt + 3 * count * centreBytes + count * d * 4);
     reserved = count;
     out = new Float64Array(memory.buffer, outAt, 8);
+    outF = new Float32Array(memory.buffer, outAt, 16);
     centres = new Float64Array(memory.buffer, centresAt, reserved * d);
+    c32At = centresAt + 3 * reserved * centreBytes;
+    centres32 = new Float32Array(memory.buffer, c32At, reserved * d);
+  };
+  const quads = d >> 2;
+  const tailFrom = 4 * quads;
+  // Float32 lanes of accumulator q, summed, plus the last d mod 4 columns in float64.
+  const finishApprox = (q: number, i: number, j: number): number => {
+    let s = outF[4 * q] + outF[4 * q + 1] + (outF[4 * q + 2] + outF[4 * q + 3]);
+    for (let t = tailFrom; t < d; t++) s += values[i * d + t] * centres[j * d + t];
+    return s;
   };
 
   // Lanes (even, odd) of accumulator q of the last call, added as distance-kernel.ts adds them.
@@ -380,6 +422,7 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
       reserve(count);
       k = count;
       centres.set(source.subarray(0, count * d));
+      centres32.set(centres.subarray(0, count * d)); // rounded to nearest
     },
     rowsCentres(i0, rows, result) {
       live();
@@ -406,6 +449,36 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
           for (let q = 0; q < 4; q++) result[(r + q) * k + j] = finish(q, i0 + r + q, j);
         }
         for (; r < rows; r++) result[r * k + j] = kernel.rowCentre(i0 + r, j);
+      }
+    },
+    approxRowsCentres(i0, rows, result) {
+      live();
+      const c4 = d * 4;
+      let j = 0;
+      for (; j + 3 < k; j += 4) {
+        const c = c32At + j * c4;
+        for (let r = 0; r < rows; r++) {
+          const i = i0 + r;
+          dot4f(i * rowBytes, c, c + c4, c + 2 * c4, c + 3 * c4, quads, outAt);
+          const o = r * k + j;
+          result[o] = finishApprox(0, i, j);
+          result[o + 1] = finishApprox(1, i, j + 1);
+          result[o + 2] = finishApprox(2, i, j + 2);
+          result[o + 3] = finishApprox(3, i, j + 3);
+        }
+      }
+      for (; j < k; j++) {
+        const c = c32At + j * c4;
+        let r = 0;
+        for (; r + 3 < rows; r += 4) {
+          const x = (i0 + r) * rowBytes;
+          dotRows4f(x, x + rowBytes, x + 2 * rowBytes, x + 3 * rowBytes, c, quads, outAt);
+          for (let q = 0; q < 4; q++) result[(r + q) * k + j] = finishApprox(q, i0 + r + q, j);
+        }
+        for (; r < rows; r++) {
+          dot1f((i0 + r) * rowBytes, c, quads, outAt);
+          result[r * k + j] = finishApprox(0, i0 + r, j);
+        }
       }
     },
     rowCentresAt(i, which, m, result) {

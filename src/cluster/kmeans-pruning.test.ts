@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterSums, exactSumsPossible } from './cluster-sums.ts';
 import { createTsKernel, dotRowCentre, dotRowCentres, dotRowCentresAt, scanValues } from './distance-kernel.ts';
-import { createWasmKernel, wasmKernelAvailable } from './distance-wasm.ts';
+import { approxDotAbsolute, approxDotError, createWasmKernel, wasmKernelAvailable } from './distance-wasm.ts';
 import { createTsDistanceStep, type KernelChoice, type Pruning } from './distance-ts.ts';
 import type { DistanceStep } from './distance-step.ts';
 import { fitKMeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
@@ -248,6 +248,52 @@ describe('WebAssembly SIMD kernel', () => {
       expect(Array.from(other.labels)).toEqual(Array.from(a.labels));
       expect(Array.from(other.centres)).toEqual(Array.from(a.centres));
     }
+  });
+
+  it('float32 approximations stay within their stated error bound (magnitudes 1e-30 to 1e30)', () => {
+    const rng = createRng(21);
+    for (const d of [1, 3, 4, 7, 64, 129]) {
+      const n = 9;
+      const values = Float32Array.from({ length: n * d }, () => rng.normal() * 10 ** (rng.int(9) - 4));
+      values[0] = 1e-30;
+      const wasm = createWasmKernel(values, n, d)!;
+      for (const k of [1, 3, 4, 6]) {
+        const centres = Float64Array.from({ length: k * d }, () => rng.normal() * 10 ** (rng.int(7) - 3));
+        wasm.setCentres(centres, k);
+        const approx = new Float64Array(n * k);
+        const exact = new Float64Array(n * k);
+        wasm.approxRowsCentres!(0, n, approx);
+        wasm.rowsCentres(0, n, exact);
+        for (let i = 0; i < n; i++) {
+          let xn = 0;
+          for (let t = 0; t < d; t++) xn += values[i * d + t] ** 2;
+          for (let j = 0; j < k; j++) {
+            let cn = 0;
+            for (let t = 0; t < d; t++) cn += centres[j * d + t] ** 2;
+            const bound = approxDotError(d) * Math.sqrt(xn * cn) + approxDotAbsolute(d);
+            expect(Math.abs(approx[i * k + j] - exact[i * k + j])).toBeLessThanOrEqual(bound);
+          }
+        }
+      }
+      // Overflow in float32 gives a non-finite approximation (which the fit recomputes), never a wrong finite one.
+      const big = createWasmKernel(Float32Array.from({ length: d }, () => 1e30), 1, d)!;
+      big.setCentres(Float64Array.from({ length: d }, () => 1e30), 1);
+      const out = new Float64Array(1);
+      big.approxRowsCentres!(0, 1, out);
+      if (d >= 4) expect(Number.isFinite(out[0])).toBe(false);
+    }
+  });
+
+  it('a full pass recomputes exactly the rows whose float32 distances tie (duplicates)', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [i % 2, 1, 2, 3, 4]);
+    const data = packRows(rows);
+    // Start with two identical centres: every row ties between them.
+    const step = createTsDistanceStep(data, { kernel: 'wasm', pruning: 'none' });
+    const result = await fitKMeans(data, { k: 3, init: Float64Array.from([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 1, 1, 2, 3, 4]), tol: 0 }, step);
+    expect(step.stats.approximateRecomputed).toBeGreaterThanOrEqual(20);
+    const reference = await fitKMeans(data, { k: 3, init: Float64Array.from([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 1, 1, 2, 3, 4]), tol: 0 }, createTsDistanceStep(data, { kernel: 'ts', pruning: 'none' }));
+    expect(Array.from(result.labels)).toEqual(Array.from(reference.labels));
+    expect(Array.from(result.centres)).toEqual(Array.from(reference.centres));
   });
 
   it('grows its memory for more centres than it first had room for', () => {

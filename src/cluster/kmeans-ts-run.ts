@@ -1,6 +1,6 @@
 import type { ClusterSums } from './cluster-sums.ts';
 import { distanceErrorFactor } from './distance-kernel.ts';
-import type { DotKernel } from './distance-wasm.ts';
+import { approxDotAbsolute, approxDotError, type DotKernel } from './distance-wasm.ts';
 import { ROWS_PER_CALL, type DistanceStats, type Pruning } from './distance-ts.ts';
 import { rowSquaredNorms, type Matrix } from './matrix.ts';
 
@@ -134,6 +134,8 @@ class TsRun {
   readonly dots: Float64Array;
   /** Dot products of ROWS_PER_CALL rows (full passes). */
   readonly block: Float64Array;
+  /** Exact dot products of one row whose float32 ones were too close to call. */
+  readonly exactRow: Float64Array;
   /** Work lists of one batch of rows (Elkan). */
   readonly batch: {
     pairRow: Int32Array;
@@ -180,6 +182,7 @@ class TsRun {
     this.lower = new Float64Array(mode === 'elkan' ? data.n * k : mode === 'hamerly' ? data.n : 0);
     this.dots = new Float64Array(k);
     this.block = new Float64Array(ROWS_PER_CALL * k);
+    this.exactRow = new Float64Array(k);
     const size = mode === 'elkan' ? ELKAN_BATCH : 0;
     this.batch = {
       pairRow: new Int32Array(size),
@@ -248,28 +251,60 @@ class TsRun {
 
   /** Every distance of every row (first iteration, and plain Lloyd); sets the bounds. */
   private assignAll(): number {
-    const { kernel, n, k, xn, cn, dots, labels, upper, lower, mode } = this;
+    const { kernel, n, k, xn, cn, dots, labels, upper, lower, mode, roots, errorFactor } = this;
     const cmax = Math.sqrt(max(cn));
     let changed = 0;
     const block = this.block;
+    const exactRow = this.exactRow;
     const buildSums = this.first && this.exact;
+    // Float32 first where the kernel offers it; a row whose two nearest centres are closer than
+    // the float32 error could make them is recomputed exactly, so labels are Lloyd's.
+    const approx = kernel.approxRowsCentres !== undefined;
+    const approxRelative = approxDotError(this.d);
+    const approxAbsolute = approxDotAbsolute(this.d);
+    let recomputed = 0;
     for (let i = 0; i < n; i++) {
       const r = i % ROWS_PER_CALL;
-      if (r === 0) kernel.rowsCentres(i, Math.min(ROWS_PER_CALL, n - i), block);
+      if (r === 0) {
+        const rows = Math.min(ROWS_PER_CALL, n - i);
+        if (approx) kernel.approxRowsCentres!(i, rows, block);
+        else kernel.rowsCentres(i, rows, block);
+      }
       const x = xn[i];
+      const scale = roots[i] + cmax;
+      const delta = errorFactor * scale * scale;
+      let source = block;
+      let offset = r * k;
+      let slack = 0;
       let best = Infinity;
       let second = Infinity;
       let bestJ = 0;
-      for (let j = 0; j < k; j++) {
-        const dist = x - 2 * block[r * k + j] + cn[j];
-        if (dist < best) {
-          second = best;
-          best = dist;
-          bestJ = j;
-        } else if (dist < second) {
-          second = dist;
+      for (let pass = approx ? 0 : 1; pass < 2; pass++) {
+        best = Infinity;
+        second = Infinity;
+        bestJ = 0;
+        let finite = true;
+        for (let j = 0; j < k; j++) {
+          const dist = x - 2 * source[offset + j] + cn[j];
+          if (dist < best) {
+            second = best;
+            best = dist;
+            bestJ = j;
+          } else if (dist < second) {
+            second = dist;
+          }
+          if (!Number.isFinite(dist)) finite = false;
+          dots[j] = dist;
         }
-        if (mode === 'elkan') dots[j] = dist;
+        if (pass === 1) break;
+        // |float32 distance - Lloyd's computed distance| <= slack, per centre.
+        slack = 2 * (approxRelative * roots[i] * cmax + approxAbsolute) + 3 * delta;
+        if (finite && second - best > 2 * slack) break;
+        kernel.rowsCentres(i, 1, exactRow);
+        recomputed++;
+        source = exactRow;
+        offset = 0;
+        slack = 0;
       }
       if (this.first || labels[i] !== bestJ) changed++;
       labels[i] = bestJ;
@@ -279,17 +314,16 @@ class TsRun {
         this.summed[i] = bestJ;
       }
       if (mode === 'none') continue;
-      const scale = this.roots[i] + cmax;
-      const delta = this.errorFactor * scale * scale;
-      upper[i] = Math.sqrt(Math.max(best + delta, 0));
+      upper[i] = Math.sqrt(Math.max(best + slack + delta, 0));
       if (mode === 'hamerly') {
-        lower[i] = Math.sqrt(Math.max(second - delta, 0));
+        lower[i] = Math.sqrt(Math.max(second - slack - delta, 0));
       } else {
         const row = i * k;
-        for (let j = 0; j < k; j++) lower[row + j] = Math.sqrt(Math.max(dots[j] - delta, 0));
+        for (let j = 0; j < k; j++) lower[row + j] = Math.sqrt(Math.max(dots[j] - slack - delta, 0));
       }
     }
-    this.stats.distanceEvaluations += n * k;
+    this.stats.distanceEvaluations += n * k + recomputed * k;
+    this.stats.approximateRecomputed = (this.stats.approximateRecomputed ?? 0) + recomputed;
     return changed;
   }
 
