@@ -1,6 +1,6 @@
 import { exactSumsForRange } from './cluster-sums.ts';
 import { createTsKernel, dotRowCentreAny, dotRowCentres } from './distance-kernel.ts';
-import { createWasmKernel, type DotKernel } from './distance-wasm.ts';
+import { createWasmKernel, MAX_BLOCK_ROWS, type DotKernel } from './distance-wasm.ts';
 import type { DistanceStep } from './distance-step.ts';
 import { rowSquaredNorms, type Matrix } from './matrix.ts';
 
@@ -107,7 +107,7 @@ export function createTsDistanceStep(data: Matrix, options: { pruning?: Pruning;
 }
 
 /** Rows per kernel call in a full pass (the WebAssembly kernel runs 4 rows side by side for the last k mod 4 centres). */
-export const ROWS_PER_CALL = 64;
+export const ROWS_PER_CALL = MAX_BLOCK_ROWS;
 
 /** Valid `KernelChoice` values. */
 export const KERNELS = Object.freeze(['auto', 'wasm', 'ts'] as const);

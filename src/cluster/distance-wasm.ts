@@ -47,7 +47,7 @@ export interface DotKernel {
   /** Dot product of row i with centre j. */
   rowCentre(i: number, j: number): number;
   /**
-   * Optional fast approximation of rowsCentres (float32 centres and sums): each value within
+   * Optional fast approximation of rowsCentres (at most MAX_BLOCK_ROWS rows per call) (float32 centres and sums): each value within
    * approxDotError(d) * ||x|| * ||c|| + APPROX_DOT_ABSOLUTE(d) of the exact dot product. Callers use it
    * only where that error provably cannot change a label, and compute exactly otherwise.
    */
@@ -79,6 +79,9 @@ export function approxDotError(d: number): number {
 export function approxDotAbsolute(d: number): number {
   return (d + 8) * 2 ** -126;
 }
+
+/** Most rows per approxRowsCentres call (its results go through a block of WebAssembly memory). */
+export const MAX_BLOCK_ROWS = 64;
 
 /** What DotKernel.scan finds. */
 export interface DataScan {
@@ -140,6 +143,10 @@ const I32X4_SUB = 0xb1;
 const I32X4_MIN_U = 0xb7;
 const I32X4_MAX_U = 0xb9;
 const F32X4_ADD = 0xe4;
+const I8X16_SHUFFLE = 0x0d;
+const F64X2_EXTRACT_LANE = 0x21;
+const F64_ADD = 0xa0;
+const F64_STORE = 0x39;
 const F32X4_MUL = 0xe6;
 
 /**
@@ -154,8 +161,11 @@ function dotFunction(rows: number, n: number, float32 = false): { params: number
   const c = (j: number): number => rows + j;
   const pairs = rows + n;
   const out = rows + n + 1;
-  const acc = (r: number, j: number): number => rows + n + 2 + r * n + j;
-  const xv = (r: number): number => rows + n + 2 + rows * n + r;
+  // float32 only: byte distance between the float64 results of successive accumulators.
+  const stride = rows + n + 2;
+  const first = float32 ? rows + n + 3 : rows + n + 2;
+  const acc = (r: number, j: number): number => first + r * n + j;
+  const xv = (r: number): number => first + rows * n + r;
   const code: number[] = [];
   const step = (pair: number): void => {
     for (let r = 0; r < rows; r++) {
@@ -178,11 +188,24 @@ function dotFunction(rows: number, n: number, float32 = false): { params: number
   };
   pairLoops(code, step, advance, pairs);
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < n; j++) code.push(...localGet(out), ...localGet(acc(r, j)), ...simd(V128_STORE, ...memarg(3, 16 * (r * n + j))));
+    for (let j = 0; j < n; j++) {
+      if (!float32) {
+        code.push(...localGet(out), ...localGet(acc(r, j)), ...simd(V128_STORE, ...memarg(3, 16 * (r * n + j))));
+        continue;
+      }
+      // Lanes (l0, l1, l2, l3) to float64: (l0 + l2) + (l1 + l3), stored at out; out += stride.
+      code.push(...localGet(out));
+      code.push(...localGet(acc(r, j)), ...simd(F64X2_PROMOTE_LOW_F32X4));
+      code.push(...localGet(acc(r, j)), ...localGet(acc(r, j)), ...simd(I8X16_SHUFFLE, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+      code.push(...simd(F64X2_PROMOTE_LOW_F32X4), ...simd(F64X2_ADD), ...localSet(xv(0)));
+      code.push(...localGet(xv(0)), ...simd(F64X2_EXTRACT_LANE, 0), ...localGet(xv(0)), ...simd(F64X2_EXTRACT_LANE, 1), F64_ADD);
+      code.push(F64_STORE, ...memarg(3, 0));
+      code.push(...localGet(out), ...localGet(stride), I32_ADD, ...localSet(out));
+    }
   }
   code.push(0x0b);
   const body = [...vector([[...leb(rows * n + rows), V128]]), ...code];
-  return { params: rows + n + 2, body: [...leb(body.length), ...body] };
+  return { params: float32 ? rows + n + 3 : rows + n + 2, body: [...leb(body.length), ...body] };
 }
 
 /**
@@ -352,8 +375,8 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   if (!module) return null;
   const outAt = align(n * d * 4, 16);
   const centresAt = outAt + 64;
-  // Scan scratch after room for one centre (centres, sums hi and lo, float32 centres): range (32 bytes), 2 lanes per row.
-  const rangeAt = align(centresAt + 3 * d * 8 + d * 4, 16);
+  // Scan scratch after the room for one centre (see reserve): range (32 bytes), 2 lanes per row.
+  const rangeAt = align(align(centresAt + 3 * d * 8 + d * 4, 16) + MAX_BLOCK_ROWS * 8, 16);
   const normsAt = rangeAt + 32;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
@@ -384,25 +407,25 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   };
   let c32At = centresAt + 3 * centreBytes;
   let centres32: Float32Array = new Float32Array(memory.buffer, c32At, d);
-  let outF = new Float32Array(memory.buffer, outAt, 16);
+  const blockAt = (): number => align(c32At + reserved * d * 4, 16);
+  // Views into the memory: renewed whenever it grows (growing detaches the old ones).
+  const refresh = (): void => {
+    out = new Float64Array(memory.buffer, outAt, 8);
+    centres = new Float64Array(memory.buffer, centresAt, reserved * d);
+    centres32 = new Float32Array(memory.buffer, c32At, reserved * d);
+  };
+  // Room for `count` centres: float64 centres, sums hi and lo, float32 centres, and a block
+  // of MAX_BLOCK_ROWS x count approximate results. Reserved at once, so that no later call
+  // grows the memory under views handed out (ClusterSums).
   const reserve = (count: number): void => {
     if (count <= reserved) return;
-    ensure(centresAt + 3 * count * centreBytes + count * d * 4);
     reserved = count;
-    out = new Float64Array(memory.buffer, outAt, 8);
-    outF = new Float32Array(memory.buffer, outAt, 16);
-    centres = new Float64Array(memory.buffer, centresAt, reserved * d);
     c32At = centresAt + 3 * reserved * centreBytes;
-    centres32 = new Float32Array(memory.buffer, c32At, reserved * d);
+    ensure(blockAt() + MAX_BLOCK_ROWS * count * 8);
+    refresh();
   };
   const quads = d >> 2;
   const tailFrom = 4 * quads;
-  // Float32 lanes of accumulator q, summed, plus the last d mod 4 columns in float64.
-  const finishApprox = (q: number, i: number, j: number): number => {
-    let s = outF[4 * q] + outF[4 * q + 1] + (outF[4 * q + 2] + outF[4 * q + 3]);
-    for (let t = tailFrom; t < d; t++) s += values[i * d + t] * centres[j * d + t];
-    return s;
-  };
 
   // Lanes (even, odd) of accumulator q of the last call, added as distance-kernel.ts adds them.
   const finish = (q: number, i: number, j: number): number => {
@@ -454,17 +477,14 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
     approxRowsCentres(i0, rows, result) {
       live();
       const c4 = d * 4;
+      if (rows > MAX_BLOCK_ROWS) throw new Error(`approxRowsCentres takes at most ${MAX_BLOCK_ROWS} rows per call (got ${rows})`);
+      const at = blockAt();
+      const block = rows * k;
       let j = 0;
       for (; j + 3 < k; j += 4) {
         const c = c32At + j * c4;
         for (let r = 0; r < rows; r++) {
-          const i = i0 + r;
-          dot4f(i * rowBytes, c, c + c4, c + 2 * c4, c + 3 * c4, quads, outAt);
-          const o = r * k + j;
-          result[o] = finishApprox(0, i, j);
-          result[o + 1] = finishApprox(1, i, j + 1);
-          result[o + 2] = finishApprox(2, i, j + 2);
-          result[o + 3] = finishApprox(3, i, j + 3);
+          dot4f((i0 + r) * rowBytes, c, c + c4, c + 2 * c4, c + 3 * c4, quads, at + 8 * (r * k + j), 8);
         }
       }
       for (; j < k; j++) {
@@ -472,12 +492,20 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
         let r = 0;
         for (; r + 3 < rows; r += 4) {
           const x = (i0 + r) * rowBytes;
-          dotRows4f(x, x + rowBytes, x + 2 * rowBytes, x + 3 * rowBytes, c, quads, outAt);
-          for (let q = 0; q < 4; q++) result[(r + q) * k + j] = finishApprox(q, i0 + r + q, j);
+          dotRows4f(x, x + rowBytes, x + 2 * rowBytes, x + 3 * rowBytes, c, quads, at + 8 * (r * k + j), 8 * k);
         }
-        for (; r < rows; r++) {
-          dot1f((i0 + r) * rowBytes, c, quads, outAt);
-          result[r * k + j] = finishApprox(0, i0 + r, j);
+        for (; r < rows; r++) dot1f((i0 + r) * rowBytes, c, quads, at + 8 * (r * k + j), 8);
+      }
+      result.set(new Float64Array(memory.buffer, at, block));
+      if (tailFrom < d) {
+        // The last d mod 4 columns, in float64.
+        for (let r = 0; r < rows; r++) {
+          const base = (i0 + r) * d;
+          for (let jj = 0; jj < k; jj++) {
+            let s = 0;
+            for (let t = tailFrom; t < d; t++) s += values[base + t] * centres[jj * d + t];
+            result[r * k + jj] += s;
+          }
         }
       }
     },

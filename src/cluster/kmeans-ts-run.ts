@@ -262,6 +262,7 @@ class TsRun {
     const approx = kernel.approxRowsCentres !== undefined;
     const approxRelative = approxDotError(this.d);
     const approxAbsolute = approxDotAbsolute(this.d);
+    const elkan = mode === 'elkan';
     let recomputed = 0;
     for (let i = 0; i < n; i++) {
       const r = i % ROWS_PER_CALL;
@@ -283,7 +284,8 @@ class TsRun {
         best = Infinity;
         second = Infinity;
         bestJ = 0;
-        let finite = true;
+        // A sum of finite distances is finite (they are far below 1e308): one test for all.
+        let total = 0;
         for (let j = 0; j < k; j++) {
           const dist = x - 2 * source[offset + j] + cn[j];
           if (dist < best) {
@@ -293,13 +295,13 @@ class TsRun {
           } else if (dist < second) {
             second = dist;
           }
-          if (!Number.isFinite(dist)) finite = false;
-          dots[j] = dist;
+          total += dist;
+          if (elkan) dots[j] = dist;
         }
         if (pass === 1) break;
         // |float32 distance - Lloyd's computed distance| <= slack, per centre.
         slack = 2 * (approxRelative * roots[i] * cmax + approxAbsolute) + 3 * delta;
-        if (finite && second - best > 2 * slack) break;
+        if (Number.isFinite(total) && second - best > 2 * slack) break;
         kernel.rowsCentres(i, 1, exactRow);
         recomputed++;
         source = exactRow;
