@@ -52,6 +52,8 @@ export interface DotKernel {
    * only where that error provably cannot change a label, and compute exactly otherwise.
    */
   approxRowsCentres?(i0: number, rows: number, out: Float64Array): void;
+  /** Optional fast approximation of pairDots, same error bound as approxRowsCentres. */
+  approxPairDots?(rows: Int32Array, centres: Int32Array, count: number, out: Float64Array): void;
   /** Dot products of the pairs (rows[q], centres[q]), q < count, into out[q]. */
   pairDots(rows: Int32Array, centres: Int32Array, count: number, out: Float64Array): void;
   /**
@@ -193,13 +195,8 @@ function dotFunction(rows: number, n: number, float32 = false): { params: number
         code.push(...localGet(out), ...localGet(acc(r, j)), ...simd(V128_STORE, ...memarg(3, 16 * (r * n + j))));
         continue;
       }
-      // Lanes (l0, l1, l2, l3) to float64: (l0 + l2) + (l1 + l3), stored at out; out += stride.
-      code.push(...localGet(out));
-      code.push(...localGet(acc(r, j)), ...simd(F64X2_PROMOTE_LOW_F32X4));
-      code.push(...localGet(acc(r, j)), ...localGet(acc(r, j)), ...simd(I8X16_SHUFFLE, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
-      code.push(...simd(F64X2_PROMOTE_LOW_F32X4), ...simd(F64X2_ADD), ...localSet(xv(0)));
-      code.push(...localGet(xv(0)), ...simd(F64X2_EXTRACT_LANE, 0), ...localGet(xv(0)), ...simd(F64X2_EXTRACT_LANE, 1), F64_ADD);
-      code.push(F64_STORE, ...memarg(3, 0));
+      // Lanes to one float64 at out; out += stride.
+      storeLaneSum(code, acc(r, j), xv(0), out, 0);
       code.push(...localGet(out), ...localGet(stride), I32_ADD, ...localSet(out));
     }
   }
@@ -212,29 +209,48 @@ function dotFunction(rows: number, n: number, float32 = false): { params: number
  * `dotPairs4(x0..x3, c0..c3, pairs, out)`: four independent dot products, x_q with c_q (any
  * rows, any centres), so that four accumulators run side by side.
  */
-function pairFunction(p: number): { params: number; body: number[] } {
+function pairFunction(p: number, float32 = false): { params: number; body: number[] } {
   const x = (q: number): number => q;
   const c = (q: number): number => p + q;
   const pairs = 2 * p;
   const out = 2 * p + 1;
   const acc = (q: number): number => 2 * p + 2 + q;
+  const temp = 2 * p + 2 + p;
   const code: number[] = [];
   const step = (pair: number): void => {
     for (let q = 0; q < p; q++) {
-      code.push(...localGet(acc(q)), ...localGet(x(q)), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4));
-      code.push(...localGet(c(q)), ...simd(V128_LOAD, ...memarg(3, 16 * pair)), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...localSet(acc(q)));
+      if (float32) {
+        code.push(...localGet(acc(q)), ...localGet(x(q)), ...simd(V128_LOAD, ...memarg(2, 16 * pair)));
+        code.push(...localGet(c(q)), ...simd(V128_LOAD, ...memarg(2, 16 * pair)), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...localSet(acc(q)));
+      } else {
+        code.push(...localGet(acc(q)), ...localGet(x(q)), ...simd(V128_LOAD64_ZERO, ...memarg(3, 8 * pair)), ...simd(F64X2_PROMOTE_LOW_F32X4));
+        code.push(...localGet(c(q)), ...simd(V128_LOAD, ...memarg(3, 16 * pair)), ...simd(F64X2_MUL), ...simd(F64X2_ADD), ...localSet(acc(q)));
+      }
     }
   };
   const advance = (count: number): void => {
-    for (let q = 0; q < p; q++) code.push(...localGet(x(q)), ...i32Const(8 * count), I32_ADD, ...localSet(x(q)));
+    for (let q = 0; q < p; q++) code.push(...localGet(x(q)), ...i32Const((float32 ? 16 : 8) * count), I32_ADD, ...localSet(x(q)));
     for (let q = 0; q < p; q++) code.push(...localGet(c(q)), ...i32Const(16 * count), I32_ADD, ...localSet(c(q)));
     code.push(...localGet(pairs), ...i32Const(count), I32_SUB, ...localSet(pairs));
   };
   pairLoops(code, step, advance, pairs);
-  for (let q = 0; q < p; q++) code.push(...localGet(out), ...localGet(acc(q)), ...simd(V128_STORE, ...memarg(3, 16 * q)));
+  for (let q = 0; q < p; q++) {
+    if (float32) storeLaneSum(code, acc(q), temp, out, 8 * q);
+    else code.push(...localGet(out), ...localGet(acc(q)), ...simd(V128_STORE, ...memarg(3, 16 * q)));
+  }
   code.push(0x0b);
-  const body = [...vector([[...leb(p), V128]]), ...code];
+  const body = [...vector([[...leb(p + 1), V128]]), ...code];
   return { params: 2 * p + 2, body: [...leb(body.length), ...body] };
+}
+
+/** Store the f32x4 in local `acc` at out + offset as one float64: (l0 + l2) + (l1 + l3). */
+function storeLaneSum(code: number[], acc: number, temp: number, out: number, offset: number): void {
+  code.push(...localGet(out));
+  code.push(...localGet(acc), ...simd(F64X2_PROMOTE_LOW_F32X4));
+  code.push(...localGet(acc), ...localGet(acc), ...simd(I8X16_SHUFFLE, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+  code.push(...simd(F64X2_PROMOTE_LOW_F32X4), ...simd(F64X2_ADD), ...localSet(temp));
+  code.push(...localGet(temp), ...simd(F64X2_EXTRACT_LANE, 0), ...localGet(temp), ...simd(F64X2_EXTRACT_LANE, 1), F64_ADD);
+  code.push(F64_STORE, ...memarg(3, offset));
 }
 
 /** `block { loop { if pairs < 2 break; two steps; continue } } block { loop { if pairs == 0 break; one step; continue } }` */
@@ -326,11 +342,11 @@ function scanFunction(): { params: number; body: number[] } {
 }
 
 /** Exported functions, in order: dot products of 1 row x 4, 2, 1 centres and 4 rows x 1 centre; exact-sum row update (add, subtract); 4 (row, centre) pairs; norms and value range; float32 approximations of the first four. */
-const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'subRow', 'dotPairs4', 'scanRows', 'dot4f', 'dotRows4f', 'dot1f'] as const;
+const EXPORTS = ['dot4', 'dot2', 'dot1', 'dotRows4', 'addRow', 'subRow', 'dotPairs4', 'scanRows', 'dot4f', 'dotRows4f', 'dot1f', 'dotPairs4f'] as const;
 
 /** The module's bytes: imports memory env.mem, exports EXPORTS. */
 export function dotModuleBytes(): Uint8Array<ArrayBuffer> {
-  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(false), addRowFunction(true), pairFunction(4), scanFunction(), dotFunction(1, 4, true), dotFunction(4, 1, true), dotFunction(1, 1, true)];
+  const functions = [dotFunction(1, 4), dotFunction(1, 2), dotFunction(1, 1), dotFunction(4, 1), addRowFunction(false), addRowFunction(true), pairFunction(4), scanFunction(), dotFunction(1, 4, true), dotFunction(4, 1, true), dotFunction(1, 1, true), pairFunction(4, true)];
   const types = vector(functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]));
   const imports = vector([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]);
   return new Uint8Array([
@@ -386,7 +402,7 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
   } catch {
     return null; // too large for this engine's memory limit: the TypeScript kernel takes over
   }
-  const { dot4, dot2, dot1, dotRows4, addRow, subRow, dotPairs4, scanRows, dot4f, dotRows4f, dot1f } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
+  const { dot4, dot2, dot1, dotRows4, addRow, subRow, dotPairs4, scanRows, dot4f, dotRows4f, dot1f, dotPairs4f } = instance.exports as unknown as Record<(typeof EXPORTS)[number], WasmFn>;
   const pairs = d >> 1;
   const odd = (d & 1) === 1;
   const rowBytes = d * 4;
@@ -555,6 +571,30 @@ export function createWasmKernel(values: Float32Array, n: number, d: number): Do
         if (q + 1 < count) result[q + 1] = finish(1, rows[q1], cs[q1]);
         if (q + 2 < count) result[q + 2] = finish(2, rows[q2], cs[q2]);
         if (q + 3 < count) result[q + 3] = finish(3, rows[q3], cs[q3]);
+      }
+    },
+    approxPairDots(rows, cs, count, result) {
+      live();
+      const c4 = d * 4;
+      for (let q = 0; q < count; q += 4) {
+        const q1 = Math.min(q + 1, count - 1);
+        const q2 = Math.min(q + 2, count - 1);
+        const q3 = Math.min(q + 3, count - 1);
+        dotPairs4f(
+          rows[q] * rowBytes, rows[q1] * rowBytes, rows[q2] * rowBytes, rows[q3] * rowBytes,
+          c32At + cs[q] * c4, c32At + cs[q1] * c4, c32At + cs[q2] * c4, c32At + cs[q3] * c4,
+          quads, outAt,
+        );
+        const last = Math.min(4, count - q);
+        for (let u = 0; u < last; u++) {
+          let v = out[u];
+          if (tailFrom < d) {
+            const base = rows[q + u] * d;
+            const cb = cs[q + u] * d;
+            for (let t = tailFrom; t < d; t++) v += values[base + t] * centres[cb + t];
+          }
+          result[q + u] = v;
+        }
       }
     },
     scan() {

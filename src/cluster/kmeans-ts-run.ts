@@ -430,8 +430,11 @@ class TsRun {
     const { kernel, n, k, xn, cn, labels, upper, lower, drift, half, cc, roots, marginFactor, errorFactor } = this;
     const { pairRow, pairCentre, pairDot, rowBest, rowBestDist } = this.batch;
     const cmax = Math.sqrt(max(cn));
+    const approxRelative = approxDotError(this.d);
+    const approxAbsolute = approxDotAbsolute(this.d);
     let changed = 0;
     let evaluations = 0;
+    let recomputed = 0;
     for (let i0 = 0; i0 < n; i0 += ELKAN_BATCH) {
       const i1 = Math.min(n, i0 + ELKAN_BATCH);
       // A: loosen the bounds by the drifts; rows with candidates queue their assigned centre
@@ -504,29 +507,74 @@ class TsRun {
           count++;
         }
       }
-      kernel.pairDots(queueRow, queueCentre, count, pairDot);
+      const approx = kernel.approxPairDots !== undefined;
+      if (approx) kernel.approxPairDots!(queueRow, queueCentre, count, pairDot);
+      else kernel.pairDots(queueRow, queueCentre, count, pairDot);
       evaluations += count;
-      // C: nearest among the computed (ties to the lowest index, as Lloyd), new bounds.
+      // C: nearest among the computed (ties to the lowest index, as Lloyd), new bounds. With
+      // float32 values (each within `slack` of Lloyd's) a row is decided only when the winner
+      // is clear by more than the slack; otherwise its candidates are recomputed exactly.
       for (let q = 0; q < count; ) {
         const i = queueRow[q];
         const row = i * k;
         const scale = roots[i] + cmax;
         const delta = errorFactor * scale * scale;
         const x = xn[i];
+        const start = q;
+        while (q < count && queueRow[q] === i) q++;
         let best = rowBest[i - i0];
         let bestDist = rowBestDist[i - i0];
-        for (; q < count && queueRow[q] === i; q++) {
-          const j = queueCentre[q];
-          const dist = x - 2 * pairDot[q] + cn[j];
-          lower[row + j] = Math.sqrt(Math.max(dist - delta, 0));
-          if (dist < bestDist || (dist === bestDist && j < best)) {
-            best = j;
-            bestDist = dist;
+        let bestSlack = 0;
+        let exact = !approx;
+        if (approx) {
+          const slack = 2 * (approxRelative * roots[i] * cmax + approxAbsolute) + 3 * delta;
+          let first = Infinity;
+          let second = Infinity;
+          let firstJ = -1;
+          let total = 0;
+          for (let u = start; u < q; u++) {
+            const j = queueCentre[u];
+            const dist = x - 2 * pairDot[u] + cn[j];
+            total += dist;
+            lower[row + j] = Math.sqrt(Math.max(dist - slack - delta, 0));
+            if (dist < first) {
+              second = first;
+              first = dist;
+              firstJ = j;
+            } else if (dist < second) {
+              second = dist;
+            }
+          }
+          const clear = Number.isFinite(total) && first + slack < second - slack;
+          if (best < k && Number.isFinite(total) && first - slack > bestDist) {
+            // The assigned centre (exact) beats every candidate.
+          } else if (clear && first + slack < bestDist) {
+            best = firstJ;
+            bestDist = first;
+            bestSlack = slack;
+          } else {
+            exact = true;
+            recomputed++;
+          }
+        }
+        if (exact) {
+          if (approx) {
+            kernel.pairDots(queueRow.subarray(start, q), queueCentre.subarray(start, q), q - start, pairDot.subarray(start, q));
+            evaluations += q - start;
+          }
+          for (let u = start; u < q; u++) {
+            const j = queueCentre[u];
+            const dist = x - 2 * pairDot[u] + cn[j];
+            lower[row + j] = Math.sqrt(Math.max(dist - delta, 0));
+            if (dist < bestDist || (dist === bestDist && j < best)) {
+              best = j;
+              bestDist = dist;
+            }
           }
         }
         rowBest[i - i0] = best;
         rowBestDist[i - i0] = bestDist;
-        upper[i] = Math.sqrt(Math.max(bestDist + delta, 0));
+        upper[i] = Math.sqrt(Math.max(bestDist + bestSlack + delta, 0));
       }
       for (let i = i0; i < i1; i++) {
         const best = rowBest[i - i0];
@@ -537,6 +585,7 @@ class TsRun {
       }
     }
     this.stats.distanceEvaluations += evaluations;
+    this.stats.approximateRecomputed = (this.stats.approximateRecomputed ?? 0) + recomputed;
     return changed;
   }
 
