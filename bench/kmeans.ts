@@ -82,15 +82,28 @@ export const kmeansSection: Section = {
               continue;
             }
             const runs = estimate === undefined || estimate < 5000 ? plan.runs : estimate < 10_000 ? 2 : 1;
-            // Warm-up: one untimed fit the first time a backend runs (JIT, tfjs init, shader compile).
-            const warm = rate[backend] === undefined ? 1 : 0;
-            log(`kmeans: ${backend} n=${n} k=${k} (${runs} run(s)${warm ? ' + warm-up' : ''}${estimate ? `, ~${(estimate / 1000).toFixed(1)} s each` : ''})`);
+            const first = rate[backend] === undefined;
+            log(`kmeans: ${backend} n=${n} k=${k} (${runs} run(s) + warm-up${estimate ? `, ~${(estimate / 1000).toFixed(1)} s each` : ''})`);
+            const fit = (): Promise<Fit> =>
+              page.evaluate((o) => window.bench.kmeansFit(o), { n, d: D, k, iterations: plan.iterations, backend, seed: SEED });
             const fits: Fit[] = [];
             try {
-              for (let r = 0; r < warm + runs; r++) {
-                const fit = await page.evaluate((o) => window.bench.kmeansFit(o), { n, d: D, k, iterations: plan.iterations, backend, seed: SEED });
-                if (r >= warm) fits.push(fit);
+              // Warm-up, untimed (JIT tier-up, tfjs init, shader compile). The first time a
+              // backend runs: until a fit is no longer clearly faster than the one before (at
+              // most 5 fits, 3 s). Before each later size whose fits are short (< 2 s): one, as
+              // the scikit-learn side warms up per k.
+              if (first) {
+                const started = performance.now();
+                let previous = Infinity;
+                for (let w = 0; w < 5 && performance.now() - started < 3000; w++) {
+                  const { ms } = await fit();
+                  if (ms > 0.8 * previous) break;
+                  previous = ms;
+                }
+              } else if ((estimate ?? 0) < 2000) {
+                await fit();
               }
+              for (let r = 0; r < runs; r++) fits.push(await fit());
             } catch (error) {
               const message = (error as Error).message.split('\n')[0];
               if (backend === 'tfjs-webgl' && /did not initialise|webgl/i.test(message)) {
