@@ -3,10 +3,13 @@ import type { DistanceBackend, DistanceStep } from './distance-step.ts';
 import type { Matrix } from './matrix.ts';
 
 /**
- * Below this many multiply-adds per assignment (n * k * d) the plain TypeScript step wins even
- * against a GPU: a 10,000 x 512 x 5 step (2.6e7) takes ~40 ms in TS, while tfjs pays upload,
- * shader compilation and read-back latency on every call (measured: tfjs webgl on a software
- * GPU was 4x slower at that size). 1e8 is where a real GPU's throughput starts to pay off.
+ * Below this many multiply-adds per assignment (n * k * d) the TypeScript step wins even
+ * against a GPU: a 10,000 x 512 x 5 full pass (2.6e7) takes ~2-4 ms on its WebAssembly kernel
+ * (float32 first, exact fallback) and most later iterations are pruned, while tfjs pays upload,
+ * shader compilation and read-back latency on every call and never prunes (measured: tfjs webgl
+ * on a software GPU was 4x slower than the old plain-TypeScript loops at that size). 1e8 is
+ * where a real GPU's throughput was expected to pay off before the TypeScript step got ~10x
+ * faster; it has not been re-measured on a real GPU since, and is probably too low now.
  */
 export const TFJS_MIN_WORK = 1e8;
 

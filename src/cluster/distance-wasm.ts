@@ -1,8 +1,10 @@
 import { ClusterSums, twoSumInto } from './cluster-sums.ts';
 
 /**
- * The k-means dot-product kernel in WebAssembly SIMD: ~4x the plain TypeScript loops (about
- * 6 GMAC/s on one core in V8 against 1.5) and bit-identical to them.
+ * The k-means dot-product kernel in WebAssembly SIMD: ~3-4x the plain TypeScript loops (about
+ * 4-6 GMAC/s on one core in V8 against 1.5) and bit-identical to them; plus float32
+ * approximations (~11 GMAC/s) with a proven error bound, for callers that fall back to the
+ * exact values where the bound could matter (kmeans-ts-run.ts).
  *
  * Why identical: distance-kernel.ts sums each (row, centre) dot product in two float64 lanes,
  * even and odd columns, and adds the lanes at the end. Here one f64x2 accumulator per centre
@@ -27,10 +29,17 @@ import { ClusterSums, twoSumInto } from './cluster-sums.ts';
  *     (block (loop ...one pair per turn while $pairs > 0...))
  *     (v128.store offset=0 (local.get $out) (local.get $acc0)) ...)
  *
- * The module also updates ClusterSums (TwoSum per column pair, same arithmetic as cluster-sums.ts).
+ * The module also updates ClusterSums (TwoSum per column pair, same arithmetic as cluster-sums.ts),
+ * scans the data once (row norms, value range, finiteness), and has float32 versions of the dot
+ * products (f32x4 lanes over columns t mod 4, reduced to float64 in the module).
  *
  * Memory: the data are copied once into the module's memory (n*d*4 bytes, so a fit holds them
- * twice); centres are copied in per iteration (k*d*8 bytes).
+ * twice); centres are copied in per iteration (k*d*12 bytes with their float32 copy). A
+ * disposed kernel's memory is kept (weakly) for the next kernel.
+ *
+ * Requires WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+) and a page
+ * whose CSP allows compiling WebAssembly (as onnxruntime-web needs anyway); otherwise
+ * createWasmKernel returns null and the TypeScript kernel runs, with the same results.
  */
 
 /** A dot-product kernel bound to one data matrix: same results from TypeScript or WebAssembly. */
