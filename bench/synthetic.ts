@@ -2,17 +2,11 @@
  * Deterministic benchmark inputs, generated identically in Node and in the page (same code,
  * same seeds): plankton-like test images and k-means data. Nothing here touches the DOM.
  */
+import { createRng } from '../src/cluster/rng.ts';
 
-/** mulberry32: small, fast, seeded; the same sequence in every JS engine. */
+/** Uniform [0, 1) draws from the project's seeded generator (mulberry32, src/cluster/rng.ts). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 /**

@@ -3,6 +3,7 @@
  * never used: the same seed must give byte-identical samples on every machine, so tests and
  * cached embeddings stay valid.
  */
+import { createRng as createCoreRng } from '../../src/cluster/rng.ts';
 
 /** Deterministic random source. */
 export interface Rng {
@@ -24,15 +25,8 @@ export interface Rng {
 
 /** A generator for a 32-bit seed. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    // mulberry32: tiny, fast, passes the usual statistical batteries well enough for pictures.
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // The project's mulberry32 (src/cluster/rng.ts): the same sequence on every engine.
+  const next = createCoreRng(seed).next;
   const rng: Rng = {
     next,
     range: (min, max) => min + (max - min) * next(),
