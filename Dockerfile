@@ -1,5 +1,5 @@
 # cyto-ml ML backend shim: Label Studio's ML backend protocol, the browser plugin and its
-# models, and the Label Studio Community proxy (see docs/shim.md).
+# models, and the Label Studio Community proxy (see src/shim/README.md).
 #
 #   docker build -t cyto-ml-shim .
 #   docker run -p 9090:9090 -p 8081:8081 -e LABEL_STUDIO_URL=http://host.docker.internal:8080 -v shim-data:/data cyto-ml-shim

@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
-import { demoModels } from './build-tools/demo-models.ts';
-import { ortRuntimeFiles } from './build-tools/ort-runtime-files.ts';
+import { demoModels } from './scripts/build/demo-models.ts';
+import { ortRuntimeFiles } from './scripts/build/ort-runtime-files.ts';
 
 /**
  * One config, two builds:

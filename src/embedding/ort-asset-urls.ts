@@ -1,6 +1,6 @@
 /**
  * Where the ORT runtime files are, as absolute URLs: beside the bundle that contains this
- * code (see build-tools/ort-runtime-files.ts). `base` is the URL of the plugin script (for a
+ * code (see scripts/build/ort-runtime-files.ts). `base` is the URL of the plugin script (for a
  * plugin loaded from another origin than the page) or the page's URL (the demo). Computed on
  * the main thread: a worker started from a blob has no useful base URL of its own.
  */
