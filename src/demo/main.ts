@@ -162,12 +162,9 @@ function nextTask(afterId: number): void {
 
 /** Learn from the annotations already made (examples, earlier sessions): cached embeddings make this quick. */
 async function learnExisting(): Promise<void> {
-  for (const task of state.tasks.filter(isDone)) {
-    await core.learnFromAnnotation(
-      { project: state.project, taskId: task.id, data: task.data, config: state.config },
-      task.annotations?.[0]?.result ?? [],
-    );
-  }
+  await core.learnFromTasks(state.project, state.config, state.tasks.filter(isDone).map((task) => ({
+    taskId: task.id, data: task.data, result: task.annotations?.[0]?.result ?? [],
+  })));
 }
 
 function exportJson(): void {

@@ -17,11 +17,12 @@ import type { EngineInfo } from '../embedding/worker-protocol.ts';
 import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
 import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
 import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
-import type { Prediction, TaskPrediction } from '../labelstudio/types.ts';
+import type { Prediction } from '../labelstudio/types.ts';
 import { openStore, type Store } from '../store/open-db.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
 import { injectPrediction, preselectChoices, type EditorStoreLike } from './editor-adapter.ts';
 import { LearningSession } from './learning-session.ts';
+import { enqueueShimPrediction } from './shim-relay.ts';
 import type { Options } from './options.ts';
 import { OutboxPump } from './outbox-pump.ts';
 import { TaskIndex } from './project/task-index.ts';
@@ -265,7 +266,40 @@ export class CytoMl {
     }
     if (batch.length === 0) return;
     await session.learnMany(batch);
+    await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
     this.status.update({ learning: { project, ...session.summary() } });
+  }
+
+  /**
+   * Learn from annotations made earlier (a project's existing labels, a reload of the offline
+   * annotator): the tasks' images are embedded in one batched worker call (cache hits after the
+   * first visit) and learnt with one state write, instead of one write and refit check per task.
+   */
+  async learnFromTasks(project: string, configXml: string, tasks: ReadonlyArray<{ taskId: number | string; data: Record<string, unknown>; result: unknown }>): Promise<void> {
+    try {
+      const config = this.parseConfig(configXml);
+      const images = new Map<string, ChoicesControl>();
+      for (const c of config.controls) if (!images.has(c.image.name)) images.set(c.image.name, c);
+      const vectors = tasks.map(() => new Map<string, Float32Array>());
+      for (const [imageName, control] of images) {
+        // A task without this image (or with a bad one) is skipped, not the whole batch.
+        const rows: number[] = [];
+        const urls: string[] = [];
+        tasks.forEach((t, i) => {
+          try {
+            urls.push(imageUrlForControl({ id: Number(t.taskId), data: t.data }, control));
+            rows.push(i);
+          } catch {
+            // no URL in this task's data
+          }
+        });
+        const outcomes = await this.embedUrls(urls);
+        outcomes.forEach((o, j) => { if (o.ok) vectors[rows[j]].set(imageName, o.vector); });
+      }
+      await this.learnMany(project, configXml, tasks.map((t, i) => ({ taskId: t.taskId, vectors: vectors[i], result: t.result })));
+    } catch (error) {
+      this.status.update({ lastError: describeError(error) });
+    }
   }
 
   /** The in-memory index of a project's embedded tasks (neighbours, gallery, map). */
@@ -394,16 +428,7 @@ export class CytoMl {
     const taskId = Number(ctx.taskId);
     if (!Number.isInteger(taskId)) return;
     const store = await this.storePromise;
-    const body: TaskPrediction = { ...prediction, task: taskId, project: ctx.project };
-    await store.outbox.enqueue({
-      kind: 'prediction',
-      target: 'shim',
-      // shimUrl may be a path on this origin (`/cyto-ml` when injected by the shim's proxy).
-      url: new URL('api/predictions', new URL(this.options.shimUrl.replace(/\/?$/, '/'), globalThis.location?.href)).href,
-      method: 'POST',
-      body,
-      dedupeKey: `shim:${ctx.project}:${taskId}`,
-    });
+    await enqueueShimPrediction(store.outbox, this.options.shimUrl, ctx.project, taskId, prediction);
     await this.flushOutbox();
   }
 

@@ -6,6 +6,7 @@
  * Cost: one scaling per task (O(d)) and one nearest-centre search (O(k d)); 50,000 x 512-d
  * with k = 6 is about 0.2 G multiply-adds, under a second on the main thread.
  */
+import { normalise } from '../../cluster/knn-head.ts';
 import type { IndexedTask, TaskIndex } from './task-index.ts';
 
 /** The learner operations the table needs (LearningSession has them). */
@@ -30,16 +31,8 @@ export interface FeatureTable {
   rowOf: Map<number, number>;
 }
 
-/** Unit-length copy (a zero vector stays zero). */
-export function unit(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
-  const out = new Float32Array(v.length);
-  if (norm === 0) return out;
-  const inv = 1 / Math.sqrt(norm);
-  for (let i = 0; i < v.length; i++) out[i] = v[i] * inv;
-  return out;
-}
+/** Unit-length copy (a zero vector stays zero): the kNN head's normalisation. */
+export const unit = normalise;
 
 export function buildFeatureTable(entries: readonly IndexedTask[], space: FeatureSpace): FeatureTable {
   const n = entries.length;

@@ -8,8 +8,9 @@
  * or a session with its CSRF cookie); otherwise, when a shim is configured, to the shim's relay
  * (`POST <shimUrl>/api/predictions`, body TaskPrediction), which holds its own token.
  */
+import { enqueueShimPrediction } from '../shim-relay.ts';
 import type { LabelStudioClient } from '../../labelstudio/rest-client.ts';
-import type { LabelStudioTask, TaskPrediction } from '../../labelstudio/types.ts';
+import type { LabelStudioTask } from '../../labelstudio/types.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import { dataImageUrl, type ProjectSource, type TaskAnnotationWrite, type TaskPredictionWrite, type WriteState } from './project-source.ts';
 
@@ -76,12 +77,7 @@ export class LabelStudioSource implements ProjectSource {
     const base = this.o.baseUrl.replace(/\/?$/, '/');
     for (const { taskId, prediction } of writes) {
       if (this.o.target === 'shim') {
-        const body: TaskPrediction = { ...prediction, task: taskId, project: this.project };
-        await this.o.outbox.enqueue({
-          kind: 'prediction', target: 'shim', method: 'POST', body,
-          url: new URL('api/predictions', this.o.shimUrl.replace(/\/?$/, '/')).href,
-          dedupeKey: `shim:${this.project}:${taskId}`,
-        });
+        await enqueueShimPrediction(this.o.outbox, this.o.shimUrl, this.project, taskId, prediction);
       } else {
         const { result, score, model_version } = prediction;
         await this.o.outbox.enqueue({
