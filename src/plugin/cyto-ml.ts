@@ -25,7 +25,7 @@ import { LearningSession } from './learning-session.ts';
 import { enqueueShimPrediction } from './shim-relay.ts';
 import type { Options } from './options.ts';
 import { OutboxPump } from './outbox-pump.ts';
-import { TaskIndex } from './project/task-index.ts';
+import { TaskIndex } from '../project-tools/task-index.ts';
 import { describeBackend, StatusTracker, type ControlSuggestionStatus } from './status.ts';
 
 /** One task as a host sees it. */

@@ -15,14 +15,14 @@ import { attachStandalone, type AttachOptions, type Attachment, type LabelStudio
 import { optionsFromDataset, resolveOptions, type Options } from './options.ts';
 import { scriptBase, scriptDataset } from './script-base.ts';
 import { projectFromLocation } from './hosts/task-context.ts';
-import { labelStudioSource } from './project/label-studio-tools.ts';
-import { ProjectTools } from './project/project-tools.ts';
-import type { ProjectSource } from './project/project-source.ts';
+import { labelStudioSource } from '../project-tools/label-studio-tools.ts';
+import { ProjectTools } from '../project-tools/project-tools.ts';
+import type { ProjectSource } from '../project-tools/project-source.ts';
 import type { PluginStatus } from './status.ts';
 
 export type { Options } from './options.ts';
 export type { PluginStatus } from './status.ts';
-export type { ProjectSource } from './project/project-source.ts';
+export type { ProjectSource } from '../project-tools/project-source.ts';
 
 /** What `projectTools` needs: a source, or a Label Studio project id (default: from the page URL). */
 export interface ProjectToolsRequest {

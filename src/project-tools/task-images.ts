@@ -2,8 +2,8 @@
  * Which images a task shows, per Image object of the config that has a Choices control: the
  * URLs the job embeds and the tools show.
  */
-import type { LabelConfig } from '../../labelstudio/label-config.ts';
-import type { LabelStudioTask } from '../../labelstudio/types.ts';
+import type { LabelConfig } from '../labelstudio/label-config.ts';
+import type { LabelStudioTask } from '../labelstudio/types.ts';
 import type { ProjectSource } from './project-source.ts';
 
 /** Image name → URL for a task; Images whose task field is missing are left out. */

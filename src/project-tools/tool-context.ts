@@ -2,10 +2,10 @@
  * What the project tools share: the source, the parsed config, the project's task index and
  * its feature table under the current clusters, and the learner's labels. One per panel.
  */
-import type { LabelConfig } from '../../labelstudio/label-config.ts';
-import type { LabelStudioTask } from '../../labelstudio/types.ts';
-import type { CytoMl } from '../cyto-ml.ts';
-import type { LearningSession } from '../learning-session.ts';
+import type { LabelConfig } from '../labelstudio/label-config.ts';
+import type { LabelStudioTask } from '../labelstudio/types.ts';
+import type { CytoMl } from '../plugin/cyto-ml.ts';
+import type { LearningSession } from '../plugin/learning-session.ts';
 import { FeatureTableCache, type FeatureTable } from './feature-table.ts';
 import type { ProjectSource } from './project-source.ts';
 import { taskImageUrls } from './task-images.ts';

@@ -11,7 +11,7 @@ import type { FeatureTable } from './feature-table.ts';
 import type { TaskAnnotationWrite } from './project-source.ts';
 import type { ToolContext } from './tool-context.ts';
 import type { ToolView } from './tools-panel.ts';
-import type { LearningSession } from '../learning-session.ts';
+import type { LearningSession } from '../plugin/learning-session.ts';
 
 /** Thumbnails shown per cluster (the most typical ones); a DOM grid of 10,000 images would crawl. */
 export const GALLERY_LIMIT = 240;

@@ -7,11 +7,11 @@
  * second time (the worker's cache answers by URL without running the model).
  * Cancellable between batches (`pause()`); the state machine is job-state.ts.
  */
-import type { EmbedOutcome } from '../../embedding/worker-protocol.ts';
-import type { LabelConfig } from '../../labelstudio/label-config.ts';
-import type { LabelStudioTask, Prediction } from '../../labelstudio/types.ts';
-import type { ProgressStore } from '../../store/progress-store.ts';
-import type { ProgressRecord } from '../../store/schema.ts';
+import type { EmbedOutcome } from '../embedding/worker-protocol.ts';
+import type { LabelConfig } from '../labelstudio/label-config.ts';
+import type { LabelStudioTask, Prediction } from '../labelstudio/types.ts';
+import type { ProgressStore } from '../store/progress-store.ts';
+import type { ProgressRecord } from '../store/schema.ts';
 import { INITIAL_JOB_STATE, reduceJob, type JobEvent, type JobState } from './job-state.ts';
 import { ratePerSecond, timeLeftMs, trimSamples, type RateSample } from './progress-maths.ts';
 import type { ProjectSource, TaskPredictionWrite } from './project-source.ts';

@@ -4,7 +4,7 @@
  * Created by `cytoML.projectTools(...)` inside Label Studio, and by the demo for its local
  * project or a Label Studio project it was pointed at.
  */
-import type { CytoMl } from '../cyto-ml.ts';
+import type { CytoMl } from '../plugin/cyto-ml.ts';
 import { GalleryView } from './gallery-view.ts';
 import { MapView } from './map-view.ts';
 import { NeighboursView } from './neighbours-view.ts';

@@ -4,7 +4,7 @@
  * server). Session auth sends the cookie and echoes the `csrftoken` cookie as `X-CSRFToken`,
  * which Django requires on POST (DESIGN §3); token auth sends `Authorization: Token <key>`.
  */
-import type { OutboxFetch } from '../../store/outbox.ts';
+import type { OutboxFetch } from '../store/outbox.ts';
 
 export interface AuthFetchOptions {
   /** Label Studio's base URL (absolute); requests under it get credentials. */

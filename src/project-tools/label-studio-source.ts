@@ -8,10 +8,10 @@
  * or a session with its CSRF cookie); otherwise, when a shim is configured, to the shim's relay
  * (`POST <shimUrl>/api/predictions`, body TaskPrediction), which holds its own token.
  */
-import { enqueueShimPrediction } from '../shim-relay.ts';
-import type { LabelStudioClient } from '../../labelstudio/rest-client.ts';
-import type { LabelStudioTask } from '../../labelstudio/types.ts';
-import type { Outbox } from '../../store/outbox.ts';
+import { enqueueShimPrediction } from '../plugin/shim-relay.ts';
+import type { LabelStudioClient } from '../labelstudio/rest-client.ts';
+import type { LabelStudioTask } from '../labelstudio/types.ts';
+import type { Outbox } from '../store/outbox.ts';
 import { dataImageUrl, type ProjectSource, type TaskAnnotationWrite, type TaskPredictionWrite, type WriteState } from './project-source.ts';
 
 /** Where predictions are written. */

@@ -3,8 +3,8 @@
  * browser's own store (store.annotator), images opened from disk as object URLs. Writes are
  * local transactions, so nothing is ever queued.
  */
-import type { LabelStudioTask } from '../../labelstudio/types.ts';
-import type { AnnotatorStore } from '../../store/annotator-store.ts';
+import type { LabelStudioTask } from '../labelstudio/types.ts';
+import type { AnnotatorStore } from '../store/annotator-store.ts';
 import { dataImageUrl, type ProjectSource, type TaskAnnotationWrite, type TaskPredictionWrite, type WriteState } from './project-source.ts';
 
 export interface LocalSourceOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../cluster/rng.ts';
+import { createRng } from '../cluster/rng.ts';
 import { GridIndex } from './grid-index.ts';
 import { fitPca2, projectPca2 } from './pca.ts';
 import { drawPoints, toScreen } from './scatter-draw.ts';

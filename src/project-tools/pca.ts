@@ -7,7 +7,7 @@
  * 5,000 rows describe a 512-d cloud's top directions well, and every row is then projected,
  * so a 50,000-task map costs ~0.1 G multiply-adds for the fit plus 50 M for the projection.
  */
-import { createRng } from '../../cluster/rng.ts';
+import { createRng } from '../cluster/rng.ts';
 
 export interface PcaOptions {
   /** Rows the components are estimated on (default 5000). */

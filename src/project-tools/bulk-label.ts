@@ -2,9 +2,9 @@
  * Bulk labelling: one choice per control applied to many tasks at once (a validated cluster),
  * as annotations in the project source and as labels for the learner.
  */
-import type { ChoicesControl } from '../../labelstudio/label-config.ts';
-import { resultId } from '../../labelstudio/prediction.ts';
-import type { ChoicesResult } from '../../labelstudio/types.ts';
+import type { ChoicesControl } from '../labelstudio/label-config.ts';
+import { resultId } from '../labelstudio/prediction.ts';
+import type { ChoicesResult } from '../labelstudio/types.ts';
 
 /** The annotation result for a task: one `choices` result per control with a chosen value. */
 export function bulkResult(taskId: number, controls: readonly ChoicesControl[], chosen: Readonly<Record<string, string>>): ChoicesResult[] {

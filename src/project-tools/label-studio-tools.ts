@@ -3,8 +3,8 @@
  * `apiToken` option), the outbox sending with Label Studio's credentials, predictions to
  * `/api/predictions/` or, when the page cannot write there, to the shim's relay.
  */
-import { LabelStudioClient } from '../../labelstudio/rest-client.ts';
-import type { CytoMl } from '../cyto-ml.ts';
+import { LabelStudioClient } from '../labelstudio/rest-client.ts';
+import type { CytoMl } from '../plugin/cyto-ml.ts';
 import { makeAuthFetch, readCookie } from './auth-fetch.ts';
 import { choosePredictionTarget, LabelStudioSource } from './label-studio-source.ts';
 

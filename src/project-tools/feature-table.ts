@@ -6,7 +6,7 @@
  * Cost: one scaling per task (O(d)) and one nearest-centre search (O(k d)); 50,000 x 512-d
  * with k = 6 is about 0.2 G multiply-adds, under a second on the main thread.
  */
-import { normalise } from '../../cluster/knn-head.ts';
+import { normalise } from '../cluster/knn-head.ts';
 import type { IndexedTask, TaskIndex } from './task-index.ts';
 
 /** The learner operations the table needs (LearningSession has them). */

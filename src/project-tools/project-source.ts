@@ -4,7 +4,7 @@
  * project tools (pre-annotation, gallery, neighbours, map) only ever talk to this interface,
  * so the same code runs inside Label Studio and offline.
  */
-import type { ChoicesResult, LabelStudioTask, Prediction } from '../../labelstudio/types.ts';
+import type { ChoicesResult, LabelStudioTask, Prediction } from '../labelstudio/types.ts';
 
 /** One prediction to store for a task. */
 export interface TaskPredictionWrite {
