@@ -15,6 +15,9 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/** Port of the demo's preview server; several checkouts on one machine each set their own (E2E_PORT). */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 4173);
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
@@ -24,13 +27,13 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
     trace: 'off',
   },
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort --host 127.0.0.1',
-    url: 'http://127.0.0.1:4173/',
+    command: `npx vite preview --port ${E2E_PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${E2E_PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page, Route } from '@playwright/test';
 import { SEED_LABEL_CONFIG } from '../src/labelstudio/seed-config.ts';
+import { E2E_PORT } from '../playwright.config.ts';
 
 export interface SampleTask { id: number; data: { image: string }; meta: { class: string; expected: Record<string, string[]> } }
 export const SAMPLE_TASKS = JSON.parse(readFileSync('public/samples/tasks.json', 'utf8')) as SampleTask[];
@@ -34,7 +35,7 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
   });
   const json = (route: Route, status: number, body: unknown) =>
     route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
-  await page.context().addCookies([{ name: 'csrftoken', value: 'fake-csrf', url: 'http://127.0.0.1:4173' }]);
+  await page.context().addCookies([{ name: 'csrftoken', value: 'fake-csrf', url: `http://127.0.0.1:${E2E_PORT}` }]);
   await page.route('**/api/**', async (route) => {
     const request = route.request();
     const url = new URL(request.url());
