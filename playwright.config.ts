@@ -13,6 +13,8 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-quic',
+  // Label Studio's pages also ask Google Tag Manager and Sentry's CDN; offline, fail those at once.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
 ];
 
 /** Port of the demo's preview server; several checkouts on one machine each set their own (E2E_PORT). */
@@ -20,6 +22,8 @@ export const E2E_PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Starts the real Label Studio 1.12 of ../shared/label-studio for the specs that need it.
+  globalSetup: './e2e/real-label-studio/global-setup.ts',
   timeout: 120_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
