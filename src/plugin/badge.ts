@@ -1,18 +1,69 @@
 /**
- * The small status badge in the editor's corner: model and backend, the suggestion with its
- * score and cluster, and problems in plain words. Plain DOM (no framework): it must not clash
- * with the React/mobx versions of whichever Label Studio it lands in.
+ * The status badge: a small pill in the plugin's dock (./dock.ts) with the suggestion and its
+ * score, and on click a panel with model and backend, cluster, timings and problems in plain
+ * words. Plain DOM (no framework): it must not clash with the React/mobx versions of whichever
+ * Label Studio it lands in. Styles are adopted stylesheets (./adopt-style.ts): a strict CSP allows them.
+ *
+ * The words are all made in `badgeText` (one function); the rest is layout.
  */
+import { adoptStyle } from './adopt-style.ts';
+import { Dock } from './dock.ts';
 import type { PluginStatus } from './status.ts';
 
 const STYLE = `
-.cyto-ml-badge{position:fixed;right:12px;bottom:12px;z-index:2147483000;max-width:340px;font:12px/1.4 system-ui,sans-serif;
- background:#fff;color:#222;border:1px solid #ccd;border-radius:8px;box-shadow:0 2px 10px rgba(0,0,0,.15);padding:8px 10px}
-.cyto-ml-badge[data-state=error]{border-color:#d33}
+.cyto-ml-badge .cyto-ml-dot{width:8px;height:8px;border-radius:50%;background:#9ab;flex:none}
+.cyto-ml-badge[data-state=ready] .cyto-ml-dot{background:#3a7}
+.cyto-ml-badge[data-state=error] .cyto-ml-dot,.cyto-ml-badge[data-problem=true] .cyto-ml-dot{background:#d33}
+.cyto-ml-badge .cyto-ml-pop{width:340px;padding:8px 10px}
+.cyto-ml-badge[data-open=false] .cyto-ml-pop{display:none}
 .cyto-ml-badge b{font-weight:600}.cyto-ml-badge .cyto-ml-row{margin-top:3px}
 .cyto-ml-badge .cyto-ml-error{color:#b00;margin-top:4px}.cyto-ml-badge .cyto-ml-muted{color:#667}
-.cyto-ml-badge button{font:inherit;border:0;background:none;color:#667;cursor:pointer;float:right;padding:0 0 0 6px}
 `;
+
+/** Everything the badge says, from the status. */
+export interface BadgeText {
+  /** The pill's words: the suggestion, or what the plugin is doing. */
+  summary: string;
+  /** The panel's heading. */
+  heading: string;
+  lines: Array<{ text: string; muted?: boolean }>;
+  error?: string;
+}
+
+/** The badge's words (kept in this one function so wording changes touch nothing else). */
+export function badgeText(status: PluginStatus): BadgeText {
+  const model = status.engine
+    ? `${status.engine.modelName}${status.engine.trained || /untrained/i.test(status.engine.modelName) ? '' : ' (untrained)'}`
+    : 'cyto-ml';
+  const lines: BadgeText['lines'] = [];
+  const s = status.lastSuggestion;
+  const shown = s ? s.controls.filter((c) => c.choices.length > 0) : [];
+  if (s) {
+    if (shown.length === 0) lines.push({ text: 'No suggestion yet: label a few tasks and it will learn.', muted: true });
+    for (const c of shown) {
+      lines.push({ text: `${c.control}: ${c.choices.join(', ')} (${Math.round(c.score * 100)}%, cluster ${c.cluster}, ${c.head})` });
+    }
+    lines.push({ text: `${s.cacheHit === 'none' ? 'embedded' : 'cached'} · ${Math.round(s.taskToSuggestionMs)} ms · ${s.modelVersion}`, muted: true });
+  }
+  if (status.learning) {
+    lines.push({ text: `${status.learning.labelled} labelled · k=${status.learning.k} · fit ${status.learning.fitVersion}`, muted: true });
+  }
+  if (status.storage && !status.storage.persistent) {
+    lines.push({ text: `Not saved between visits: ${status.storage.reason ?? 'IndexedDB is unavailable'}`, muted: true });
+  }
+  let summary: string;
+  if (status.lastError && status.state === 'error') summary = 'cyto-ml: not available';
+  else if (status.state === 'loading') summary = 'cyto-ml: loading…';
+  else if (shown.length > 0) summary = shown.map((c) => `${c.choices.join(', ')} ${Math.round(c.score * 100)}%`).join(' · ');
+  else summary = 'cyto-ml: no suggestion yet';
+  if (status.lastError && status.state !== 'error') summary += ' · problem';
+  return {
+    summary,
+    heading: `Suggestions · ${model} · ${status.backendLabel}`,
+    lines,
+    ...(status.lastError ? { error: status.lastError.message } : {}),
+  };
+}
 
 function el(tag: string, className: string, text?: string): HTMLElement {
   const node = document.createElement(tag);
@@ -21,66 +72,62 @@ function el(tag: string, className: string, text?: string): HTMLElement {
   return node;
 }
 
+export interface BadgeOptions {
+  /** Put the badge here instead of the page's dock (its panel then always shows). */
+  container?: HTMLElement;
+  /** Start with the panel open (default: open in the page's corner, closed in Label Studio's top bar). */
+  open?: boolean;
+}
+
 export class Badge {
   private readonly root: HTMLElement;
-  private collapsed = false;
-  private last: PluginStatus | undefined;
+  private readonly pill: HTMLButtonElement;
+  private readonly pillText: HTMLElement;
+  private readonly panel: HTMLElement;
+  private readonly dock: Dock | undefined;
+  private readonly close = () => this.setOpen(false);
 
-  constructor(container: HTMLElement = document.body) {
-    if (!document.getElementById('cyto-ml-badge-style')) {
-      const style = document.createElement('style');
-      style.id = 'cyto-ml-badge-style';
-      style.textContent = STYLE;
-      document.head.appendChild(style);
-    }
+  constructor(options: BadgeOptions = {}) {
+    adoptStyle('cyto-ml-badge-style', STYLE);
     this.root = el('div', 'cyto-ml-badge');
     this.root.setAttribute('role', 'status');
     this.root.dataset.testid = 'cyto-ml-badge';
-    container.appendChild(this.root);
+    this.pill = el('button', 'cyto-ml-pill') as HTMLButtonElement;
+    this.pill.type = 'button';
+    this.pill.dataset.testid = 'cyto-ml-badge-pill';
+    this.pillText = el('span', 'cyto-ml-pill-text', 'cyto-ml');
+    this.pill.append(el('span', 'cyto-ml-dot'), this.pillText);
+    this.pill.onclick = () => this.setOpen(this.root.dataset.open !== 'true');
+    this.panel = el('div', 'cyto-ml-pop');
+    this.root.append(this.pill, this.panel);
+    if (options.container) {
+      options.container.appendChild(this.root);
+      this.setOpen(options.open ?? true);
+    } else {
+      this.dock = Dock.forPage();
+      this.dock.add(this.root, this.close);
+      this.setOpen(options.open ?? this.dock.edge === 'corner');
+    }
+  }
+
+  /** Open or close the details panel (the pill does the same). */
+  setOpen(open: boolean): void {
+    if (open) this.dock?.closeOthers(this.close);
+    this.root.dataset.open = String(open);
+    this.pill.setAttribute('aria-expanded', String(open));
+    this.pill.title = open ? 'Hide details' : 'Show details';
   }
 
   render(status: PluginStatus): void {
-    this.last = status;
-    const root = this.root;
-    root.dataset.state = status.state;
-    root.replaceChildren();
-    const toggle = el('button', '', this.collapsed ? '▴' : '▾');
-    toggle.title = this.collapsed ? 'Show details' : 'Hide details';
-    toggle.onclick = () => {
-      this.collapsed = !this.collapsed;
-      if (this.last) this.render(this.last);
-    };
-    root.appendChild(toggle);
+    const text = badgeText(status);
+    this.root.dataset.state = status.state;
+    this.root.dataset.problem = String(!!text.error);
+    this.pillText.textContent = text.summary;
     const head = el('div', 'cyto-ml-row');
-    const model = status.engine
-      ? `${status.engine.modelName}${status.engine.trained || /untrained/i.test(status.engine.modelName) ? '' : ' (untrained)'}`
-      : 'cyto-ml';
-    head.append(el('b', '', 'Suggestions · '), document.createTextNode(`${model} · ${status.backendLabel}`));
-    root.appendChild(head);
-    if (!this.collapsed) {
-      const s = status.lastSuggestion;
-      if (s) {
-        const shown = s.controls.filter((c) => c.choices.length > 0);
-        if (shown.length === 0) {
-          root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', 'No suggestion yet: label a few tasks and it will learn.'));
-        }
-        for (const c of shown) {
-          root.appendChild(el('div', 'cyto-ml-row',
-            `${c.control}: ${c.choices.join(', ')} (${Math.round(c.score * 100)}%, cluster ${c.cluster}, ${c.head})`));
-        }
-        root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
-          `${s.cacheHit === 'none' ? 'embedded' : 'cached'} · ${Math.round(s.taskToSuggestionMs)} ms · ${s.modelVersion}`));
-      }
-      if (status.learning) {
-        root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
-          `${status.learning.labelled} labelled · k=${status.learning.k} · fit ${status.learning.fitVersion}`));
-      }
-      if (status.storage && !status.storage.persistent) {
-        root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
-          `Not saved between visits: ${status.storage.reason ?? 'IndexedDB is unavailable'}`));
-      }
-    }
-    if (status.lastError) root.appendChild(el('div', 'cyto-ml-error', status.lastError.message));
+    head.append(el('b', '', text.heading));
+    this.panel.replaceChildren(head,
+      ...text.lines.map((l) => el('div', l.muted ? 'cyto-ml-row cyto-ml-muted' : 'cyto-ml-row', l.text)));
+    if (text.error) this.panel.appendChild(el('div', 'cyto-ml-error', text.error));
   }
 
   remove(): void {

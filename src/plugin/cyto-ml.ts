@@ -43,6 +43,11 @@ export interface TaskContext {
   openedAt?: number;
   /** How long the editor took to show the task before the plugin saw it (host-measured). */
   editorStartMs?: number;
+  /**
+   * Select the suggestion in the person's new, untouched annotation (host hook: the project
+   * asks for predictions to pre-label tasks), as the `preselect` option does everywhere.
+   */
+  prefill?: boolean;
 }
 
 export interface TaskSuggestion {
@@ -143,7 +148,7 @@ export class CytoMl {
       const current = ctx.isCurrent?.() ?? true;
       if (prediction && ctx.editor && current) {
         injectPrediction(ctx.editor, prediction);
-        if (this.options.preselect) preselectChoices(ctx.editor, prediction);
+        if (this.options.preselect || ctx.prefill) preselectChoices(ctx.editor, prediction);
       }
       const first = [...embeddings.values()][0];
       if (current) {

@@ -21,7 +21,8 @@ export interface AnnotationLike {
   names: { get(name: string): unknown };
   results?: Array<{ from_name?: { name?: string } | string }>;
   serializeAnnotation?: () => unknown[];
-  deserializeResults(results: unknown[]): void;
+  /** `hidden` (editor 1.4 on): load without touching the control tags' shared selection. */
+  deserializeResults(results: unknown[], options?: { hidden?: boolean }): void;
   /** Pushes this entity's results into the (shared) control tags' selection state. */
   updateObjects?(): void;
   createdBy?: string;
@@ -84,11 +85,12 @@ export function injectPrediction(store: EditorStoreLike, prediction: Prediction)
     createdAgo: 'just now',
     result: prediction.result,
   });
-  // The editor's control tags hold one selection state shared by all entities: deserialising
-  // the prediction sets it to the suggested choices, so the person's annotation must push its
-  // own state back at once (`updateObjects`, what selecting it does, without selecting the
-  // prediction first and re-rendering the editor twice).
-  added.deserializeResults(prediction.result.map((r) => ({ ...r, origin: 'prediction' })));
+  // Loaded as Label Studio loads predictions (AppStore.js): `hidden`, so the control tags' one
+  // selection state, shared by all entities, keeps showing the person's annotation.
+  added.deserializeResults(prediction.result.map((r) => ({ ...r, origin: 'prediction' })), { hidden: true });
+  // An editor that ignores `hidden` would have put the suggestion into the shared state: the
+  // person's annotation pushes its own back (`updateObjects`, what selecting it does, without
+  // re-rendering the editor twice). With `hidden` honoured this changes nothing.
   if (previous && previous.type === 'annotation') {
     if (typeof previous.updateObjects === 'function') previous.updateObjects();
     else as.selectAnnotation(previous.id);
@@ -97,12 +99,14 @@ export function injectPrediction(store: EditorStoreLike, prediction: Prediction)
 }
 
 /**
- * Pre-select suggested choices in the selected annotation, only for controls the person has
- * not touched (no choice selected). Returns the names of the controls that were set.
+ * Pre-select suggested choices in the selected annotation, only while it is the person's new,
+ * unsaved one and only for controls they have not touched (no choice selected): a person's own
+ * choices, and what they saved, are never replaced. Returns the names of the controls set.
  */
 export function preselectChoices(store: EditorStoreLike, prediction: Prediction): string[] {
   const annotation = store.annotationStore.selected;
   if (!annotation || annotation.type !== 'annotation') return [];
+  if (annotation.pk !== undefined && annotation.pk !== null && annotation.pk !== '') return [];
   const changed: string[] = [];
   for (const result of prediction.result) {
     const tag = annotation.names.get(result.from_name);

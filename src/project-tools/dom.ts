@@ -1,4 +1,5 @@
 /** Tiny DOM helpers for the tools' plain-DOM views (no framework: see badge.ts for why). */
+import { adoptStyle } from '../plugin/adopt-style.ts';
 
 /** Create an element with a class, optional text and attributes. */
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -11,11 +12,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-/** Add a stylesheet once per page, by id. */
+/** Add a stylesheet once per page, by id, in a way a strict CSP allows (see adopt-style.ts). */
 export function ensureStyle(id: string, css: string): void {
-  if (document.getElementById(id)) return;
-  const style = document.createElement('style');
-  style.id = id;
-  style.textContent = css;
-  document.head.appendChild(style);
+  adoptStyle(id, css);
 }

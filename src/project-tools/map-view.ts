@@ -53,16 +53,15 @@ export class MapView implements ToolView {
   constructor(private readonly ctx: ToolContext) {
     this.colourBy.append(h('option', '', 'Colour by cluster', { value: 'cluster' }), h('option', '', `Colour by label (${ctx.config.controls[0]?.name ?? '—'})`, { value: 'label' }));
     this.colourBy.onchange = () => void this.render();
-    const wrap = h('div');
-    wrap.style.position = 'relative';
-    this.canvas.style.cssText = 'border:1px solid #dde;cursor:crosshair;max-width:100%';
-    this.tip.style.cssText = 'position:absolute;display:none;pointer-events:none;background:#fff;border:1px solid #ccd;border-radius:4px;padding:2px;box-shadow:0 1px 6px rgba(0,0,0,.2)';
-    this.tipImage.style.cssText = 'width:72px;height:72px;object-fit:contain;display:block;background:#dde';
+    // Static looks live in the panel's stylesheet (tools-panel.ts): a strict CSP refuses style text.
+    const wrap = h('div', 'cyto-map-wrap');
+    this.canvas.classList.add('cyto-map-canvas');
+    this.tip.classList.add('cyto-map-tip');
     this.tip.append(this.tipImage, this.tipText);
     wrap.append(this.canvas, this.tip);
     this.element.append(this.colourBy, this.note, wrap, this.legend);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.canvas.addEventListener('mouseleave', () => { this.tip.style.display = 'none'; });
+    this.canvas.addEventListener('mouseleave', () => { this.tip.dataset.shown = 'false'; });
     this.canvas.addEventListener('click', (e) => {
       const id = this.hitTest(...this.canvasXY(e));
       if (id !== undefined) this.ctx.source.openTask(id);
@@ -166,7 +165,7 @@ export class MapView implements ToolView {
     const [x, y] = this.canvasXY(e);
     const i = this.grid?.nearest(x, y, 6) ?? -1;
     if (i < 0 || !this.points || !this.screen) {
-      this.tip.style.display = 'none';
+      this.tip.dataset.shown = 'false';
       return;
     }
     const url = this.points.urls[i];
@@ -176,6 +175,6 @@ export class MapView implements ToolView {
     const rect = this.canvas.getBoundingClientRect();
     this.tip.style.left = `${(this.screen[2 * i] * rect.width) / this.canvas.width + 10}px`;
     this.tip.style.top = `${(this.screen[2 * i + 1] * rect.height) / this.canvas.height + 10}px`;
-    this.tip.style.display = 'block';
+    this.tip.dataset.shown = 'true';
   }
 }

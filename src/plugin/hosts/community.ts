@@ -1,10 +1,17 @@
 /**
  * Host 2: Label Studio Community, where the shim's proxy (or a userscript) injects this
- * bundle into Label Studio's pages. There is no plugin API: the editor's root store appears
- * as `window.Htx` and is recreated between tasks, so a light poll follows it, and the editor
- * instances (`window.LabelStudio.instances`) get our submit/update listeners.
- * Prefetch reads the Data Manager's loaded task list when the page exposes it
- * (`window.DM.store.taskStore.list`), else does nothing.
+ * bundle into Label Studio's pages. There is no plugin API; what the page offers (DESIGN §7):
+ *
+ * - `window.Htx`: the editor's root store, recreated between tasks, followed by a light poll.
+ * - `window.DM`: the Data Manager's AppStore. Its loaded tasks are `DM.taskStore.list` (what
+ *   prefetch reads), `DM.mode` is `"labelstream"` in "Label all tasks", `DM.project` holds the
+ *   project's settings, and `DM.SDK` (the DataManager) emits `submitAnnotation` /
+ *   `updateAnnotation` with the server's reply after every save: that is where learning
+ *   listens, since newer editors (React 18) no longer register in `LabelStudio.instances`.
+ *   The editor instances' own events are the fallback on pages without a Data Manager.
+ * - Prefill the Label Studio way: when the project's "Use predictions to prelabel tasks"
+ *   (`show_collab_predictions`) is on, the suggestion is also selected in the annotator's new,
+ *   untouched annotation, so one click on Submit accepts it.
  */
 import type { CytoMl } from '../cyto-ml.ts';
 import { annotationResult, type EditorStoreLike } from '../editor-adapter.ts';
@@ -12,45 +19,111 @@ import type { LabelStudioLike } from './standalone.ts';
 import { contextFromEditor, projectFromLocation } from './task-context.ts';
 
 const POLL_MS = 400;
+/** A save seen twice (DM event and editor event) within this time is learnt once. */
+const SAME_SAVE_MS = 5000;
 
-interface CommunityGlobals {
-  Htx?: EditorStoreLike;
-  LabelStudio?: { instances?: Set<LabelStudioLike> };
-  DM?: { store?: { taskStore?: { list?: Array<{ id: number; data?: Record<string, unknown> }> } } };
+/** A task as the Data Manager's list holds it. */
+export interface DmTaskLike {
+  id: number;
+  data?: Record<string, unknown>;
+  total_annotations?: number;
+  cancelled_annotations?: number;
 }
 
-function upcomingImageUrls(currentId: number | string, imageKey: string | null, count: number): string[] {
-  const list = (globalThis as CommunityGlobals).DM?.store?.taskStore?.list;
-  if (!Array.isArray(list) || !imageKey) return [];
+/** The parts of Label Studio's Data Manager store (`window.DM`) used here. */
+export interface DataManagerLike {
+  mode?: string;
+  taskStore?: { list?: DmTaskLike[]; selectedId?: number | null };
+  project?: { show_collab_predictions?: boolean; label_config?: string };
+  SDK?: { on?(event: string, handler: (...args: unknown[]) => void): void; off?(event: string, handler: (...args: unknown[]) => void): void };
+}
+
+interface CommunityGlobals {
+  Htx?: EditorStoreLike | null;
+  LabelStudio?: { instances?: Set<LabelStudioLike> };
+  DM?: DataManagerLike;
+}
+
+/**
+ * Image URLs of the tasks that probably come next: the Data Manager's list after the current
+ * task; in "Label all tasks" (stream) mode, where Label Studio serves the next task without an
+ * annotation in the view's order, the unannotated ones only.
+ */
+export function upcomingImageUrls(dm: DataManagerLike | undefined, currentId: number | string, imageKey: string | null, count: number): string[] {
+  const list = dm?.taskStore?.list;
+  if (!Array.isArray(list) || !imageKey || count <= 0) return [];
+  const stream = dm?.mode === 'labelstream';
   const index = list.findIndex((t) => String(t.id) === String(currentId));
-  return list.slice(index + 1, index + 1 + count)
+  const after = [...list.slice(index + 1), ...(stream && index >= 0 ? list.slice(0, index) : [])];
+  return after
+    .filter((t) => String(t.id) !== String(currentId))
+    .filter((t) => !stream || ((t.total_annotations ?? 0) === 0 && (t.cancelled_annotations ?? 0) === 0))
     .map((t) => t.data?.[imageKey])
-    .filter((u): u is string => typeof u === 'string');
+    .filter((u): u is string => typeof u === 'string')
+    .slice(0, count);
+}
+
+/** Whether the project asks for predictions to pre-label tasks (Label Studio's own setting). */
+export function projectPrelabels(dm: DataManagerLike | undefined): boolean {
+  return dm?.project?.show_collab_predictions === true;
 }
 
 /** Follow the editor on this page until `stop()` is called. */
 export function watchCommunity(core: CytoMl): { stop(): void } {
   const g = globalThis as CommunityGlobals;
-  const hooked = new WeakSet<object>();
+  const hookedInstances = new WeakSet<object>();
+  let hookedSdk: DataManagerLike['SDK'] | undefined;
   let current: { store: EditorStoreLike; taskId: unknown } | undefined;
   const project = projectFromLocation() ?? core.options.project;
+  const recentSaves = new Map<string, number>();
+
+  /** Learn from one save of the editor's current task (once, however many events report it). */
+  const learnSave = (result: unknown[], taskId: unknown) => {
+    const editor = g.Htx;
+    if (!editor || !Array.isArray(result)) return;
+    // The save is of the task on screen (its reply can come after the next task opened: then skip).
+    if (taskId !== undefined && String(editor.task?.id) !== String(taskId)) return;
+    const ctx = contextFromEditor(editor, project, () => false);
+    if (!ctx) return;
+    // The DM's reply and the editor's serialisation differ in ids and extras: compare the choices.
+    const choices = result.map((r) => {
+      const item = r as { from_name?: unknown; value?: { choices?: unknown } } | null;
+      return JSON.stringify([item?.from_name, item?.value?.choices ?? null]);
+    }).sort();
+    const key = `${ctx.taskId}\u0000${choices.join()}`;
+    const now = Date.now();
+    for (const [k, t] of recentSaves) if (now - t > SAME_SAVE_MS) recentSaves.delete(k);
+    if (recentSaves.has(key)) return;
+    recentSaves.set(key, now);
+    void core.learnFromAnnotation(ctx, result);
+  };
+
+  const hookDataManager = () => {
+    const sdk = g.DM?.SDK;
+    if (!sdk || sdk === hookedSdk || typeof sdk.on !== 'function') return;
+    hookedSdk = sdk;
+    // (lsf, annotation, server reply): the reply is what Label Studio stored.
+    const onSave = (_lsf: unknown, annotation: unknown, reply: unknown) => {
+      const stored = reply as { result?: unknown; task?: unknown } | undefined;
+      const result = Array.isArray(stored?.result) ? stored.result : annotationResult(annotation);
+      learnSave(result, stored?.task ?? g.Htx?.task?.id);
+    };
+    sdk.on('submitAnnotation', onSave as (...args: unknown[]) => void);
+    sdk.on('updateAnnotation', onSave as (...args: unknown[]) => void);
+  };
 
   const hookInstances = () => {
     for (const instance of g.LabelStudio?.instances ?? []) {
-      if (hooked.has(instance)) continue;
-      hooked.add(instance);
-      const learn = (store: unknown, annotation: unknown) => {
-        const editor = (store as EditorStoreLike | undefined) ?? g.Htx;
-        if (!editor) return;
-        const ctx = contextFromEditor(editor, project, () => false);
-        if (ctx) void core.learnFromAnnotation(ctx, annotationResult(annotation));
-      };
+      if (hookedInstances.has(instance)) continue;
+      hookedInstances.add(instance);
+      const learn = (_store: unknown, annotation: unknown) => learnSave(annotationResult(annotation), undefined);
       instance.on('submitAnnotation', learn);
       instance.on('updateAnnotation', learn);
     }
   };
 
   const tick = () => {
+    hookDataManager();
     hookInstances();
     const store = g.Htx;
     const taskId = store?.task?.id;
@@ -59,10 +132,11 @@ export function watchCommunity(core: CytoMl): { stop(): void } {
     const isCurrent = () => g.Htx === store && store.task?.id === taskId;
     const ctx = contextFromEditor(store, project, isCurrent);
     if (!ctx) return;
+    if (projectPrelabels(g.DM)) ctx.prefill = true;
     void core.openTask(ctx).then(() => {
       const config = core.parseConfig(ctx.config);
       const imageKey = config.controls[0]?.image.dataKey ?? null;
-      core.prefetch(upcomingImageUrls(taskId, imageKey, core.options.prefetchCount));
+      core.prefetch(upcomingImageUrls(g.DM, taskId, imageKey, core.options.prefetchCount));
     });
   };
 
