@@ -122,9 +122,21 @@ export function watchCommunity(core: CytoMl): { stop(): void } {
     }
   };
 
+  // The task whose upcoming tasks still need prefetching: the Data Manager may load its task
+  // list after the editor has shown the first task, so this is retried on each tick.
+  let prefetchPending: { taskId: unknown; imageKey: string | null } | undefined;
+  const tryPrefetch = () => {
+    if (!prefetchPending || g.Htx?.task?.id !== prefetchPending.taskId) return;
+    const urls = upcomingImageUrls(g.DM, prefetchPending.taskId as number | string, prefetchPending.imageKey, core.options.prefetchCount);
+    if (urls.length === 0) return;
+    prefetchPending = undefined;
+    core.prefetch(urls);
+  };
+
   const tick = () => {
     hookDataManager();
     hookInstances();
+    tryPrefetch();
     const store = g.Htx;
     const taskId = store?.task?.id;
     if (!store || taskId === undefined || (current && current.store === store && current.taskId === taskId)) return;
@@ -133,10 +145,12 @@ export function watchCommunity(core: CytoMl): { stop(): void } {
     const ctx = contextFromEditor(store, project, isCurrent);
     if (!ctx) return;
     if (projectPrelabels(g.DM)) ctx.prefill = true;
+    prefetchPending = undefined;
     void core.openTask(ctx).then(() => {
+      if (!isCurrent()) return;
       const config = core.parseConfig(ctx.config);
-      const imageKey = config.controls[0]?.image.dataKey ?? null;
-      core.prefetch(upcomingImageUrls(g.DM, taskId, imageKey, core.options.prefetchCount));
+      prefetchPending = { taskId, imageKey: config.controls[0]?.image.dataKey ?? null };
+      tryPrefetch();
     });
   };
 
