@@ -7,6 +7,7 @@
  */
 import { bulkResult } from './bulk-label.ts';
 import { h } from './dom.ts';
+import { thumbnail } from './thumbnail.ts';
 import type { FeatureTable } from './feature-table.ts';
 import type { TaskAnnotationWrite } from './project-source.ts';
 import type { ToolContext } from './tool-context.ts';
@@ -97,9 +98,7 @@ export class GalleryView implements ToolView {
         type: 'button', 'data-task-id': String(taskId), 'aria-pressed': String(!labels),
         title: `#${taskId}${labels ? ` · ${labels}` : ''}`,
       });
-      const img = h('img', '', undefined, { alt: `task ${taskId}`, loading: 'lazy' });
-      img.src = table.urls[row];
-      thumb.append(img, h('span', '', labels || `#${taskId}`));
+      thumb.append(thumbnail(table.urls[row], `task ${taskId}`), h('span', '', labels || `#${taskId}`));
       thumb.onclick = () => {
         if (picked.has(taskId)) picked.delete(taskId);
         else picked.add(taskId);

@@ -6,6 +6,7 @@
  * `data-drawn-points` and `data-draw-ms` for tests and for people measuring.
  */
 import { h } from './dom.ts';
+import { thumbnail } from './thumbnail.ts';
 import type { FeatureTable } from './feature-table.ts';
 import { GridIndex } from './grid-index.ts';
 import { fitPca2, projectPca2 } from './pca.ts';
@@ -43,7 +44,8 @@ export class MapView implements ToolView {
   private readonly note = h('div', 'cyto-muted');
   private readonly legend = h('div', 'cyto-muted');
   private readonly tip = h('div', '', undefined, { 'data-testid': 'cyto-ml-map-tip' });
-  private readonly tipImage = h('img', '', undefined, { alt: '' });
+  private tipImage: HTMLElement = h('img', '', undefined, { alt: '' });
+  private tipUrl = '';
   private readonly tipText = h('div', 'cyto-muted');
   private points: MapPoints | undefined;
   private screen: Float32Array | undefined;
@@ -169,7 +171,13 @@ export class MapView implements ToolView {
       return;
     }
     const url = this.points.urls[i];
-    if (url && this.tipImage.getAttribute('src') !== url) this.tipImage.src = url;
+    if (url && this.tipUrl !== url) {
+      // An <img>, or for TIFF a canvas of the decoded pixels (thumbnail.ts).
+      this.tipUrl = url;
+      const next = thumbnail(url, `task ${this.points.ids[i]}`);
+      this.tipImage.replaceWith(next);
+      this.tipImage = next;
+    }
     this.tipText.textContent = `#${this.points.ids[i]}`;
     this.tip.dataset.taskId = String(this.points.ids[i]);
     const rect = this.canvas.getBoundingClientRect();

@@ -3,6 +3,7 @@
  * labels; a click opens that task (the demo's editor, or Label Studio's `?task=<id>`).
  */
 import { h } from './dom.ts';
+import { thumbnail } from './thumbnail.ts';
 import { nearestRows } from './neighbours.ts';
 import type { ToolContext } from './tool-context.ts';
 import type { ToolView } from './tools-panel.ts';
@@ -60,9 +61,7 @@ export class NeighboursView implements ToolView {
         type: 'button', 'data-task-id': String(n.taskId),
         title: `#${n.taskId}${labels ? ` · ${labels}` : ' · not labelled'} · similarity ${n.similarity.toFixed(2)}`,
       });
-      const img = h('img', '', undefined, { alt: `task ${n.taskId}`, loading: 'lazy' });
-      img.src = table.urls[n.row];
-      button.append(img, h('span', '', labels || `#${n.taskId}`));
+      button.append(thumbnail(table.urls[n.row], `task ${n.taskId}`), h('span', '', labels || `#${n.taskId}`));
       button.onclick = () => this.ctx.source.openTask(n.taskId);
       return button;
     }));
