@@ -3,15 +3,22 @@
  * 'unsafe-inline'), as some Label Studio deployments send: a real HTTP server serves a page
  * with that header and the built plugin (dist/plugin); the badge and its dock are styled (their
  * stylesheets are adopted, which the policy allows), no style is refused, and the policy is
- * really in force (a `<style>` element the page adds is refused).
+ * really in force (a `<style>` element the page adds is refused). On the same page, the project
+ * tools' TIFF thumbnails: the embedding worker decodes a real FlowCam TIFF to the same small RGBA
+ * picture as the decoder run here in Node, and it draws on a canvas.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
+import { decodeImage } from '../src/embedding/decode-image.ts';
+import { thumbnailRgba } from '../src/embedding/thumbnail-pixels.ts';
 
 const PLUGIN_DIR = path.resolve(process.cwd(), 'dist', 'plugin');
+/** Real FlowCam TIFFs (../shared, never committed). */
+const FLOWCAM_DIR = path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'flowcam');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'";
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>strict CSP</title>
@@ -39,6 +46,14 @@ test.beforeAll(async () => {
     if (url.pathname === '/') return send('text/html', PAGE);
     if (url.pathname === '/watch-csp.js') return send('text/javascript', WATCH);
     if (url.pathname === '/start.js') return send('text/javascript', START);
+    if (url.pathname.startsWith('/fixtures/')) {
+      const tiff = path.join(FLOWCAM_DIR, path.basename(url.pathname));
+      if (existsSync(tiff)) {
+        res.writeHead(200, { 'Content-Type': 'image/tiff', 'Content-Security-Policy': CSP });
+        createReadStream(tiff).pipe(res);
+        return;
+      }
+    }
     const file = path.join(PLUGIN_DIR, path.normalize(url.pathname.replace(/^\/plugin\//, '')));
     if (url.pathname.startsWith('/plugin/') && file.startsWith(PLUGIN_DIR) && existsSync(file)) {
       const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
@@ -99,4 +114,27 @@ test('the badge is styled under style-src \'self\', and no style is refused', as
   });
   expect(refused.colour).not.toBe('rgb(1, 2, 3)');
   expect(refused.violations).toBeGreaterThan(0);
+});
+
+test('TIFF thumbnails come from the worker\'s decoder and draw on a canvas', async ({ page }) => {
+  const name = 'testymctestface_127.tif';
+  test.skip(!existsSync(path.join(FLOWCAM_DIR, name)), `${FLOWCAM_DIR} is absent: the real FlowCam TIFFs are needed`);
+  const bytes = await readFile(path.join(FLOWCAM_DIR, name));
+  const expected = thumbnailRgba(await decodeImage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), 96);
+  await page.goto(`${base}/`);
+  await expect(page.getByTestId('cyto-ml-badge-pill')).toBeVisible();
+  const drawn = await page.evaluate(async (url) => {
+    const t = await window.cytoML.core().embeddings.thumbnail(url, 96);
+    const canvas = document.createElement('canvas');
+    canvas.width = t.width;
+    canvas.height = t.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.putImageData(new ImageData(t.rgba, t.width, t.height), 0, 0);
+    const back = ctx.getImageData(0, 0, t.width, t.height).data;
+    return { width: t.width, height: t.height, rgba: Array.from(t.rgba), distinct: new Set(Array.from(back)).size };
+  }, `/fixtures/${name}`);
+  expect({ width: drawn.width, height: drawn.height }).toEqual({ width: expected.width, height: expected.height });
+  expect(Math.max(drawn.width, drawn.height)).toBeLessThanOrEqual(96);
+  expect(drawn.rgba).toEqual(Array.from(expected.rgba));
+  expect(drawn.distinct, 'the thumbnail is one flat colour').toBeGreaterThan(10);
 });

@@ -6,6 +6,8 @@
  */
 import { toEngineErrorData, EngineError } from './engine-errors.ts';
 import { Engine } from './engine.ts';
+import { decodeImage } from './decode-image.ts';
+import { thumbnailRgba } from './thumbnail-pixels.ts';
 import { transferablesOf, type WorkerRequest, type WorkerResponse } from './worker-protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -33,6 +35,13 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       if (!engine) throw new EngineError('not-ready', 'the embedding engine was not started (send init first)');
       const { keys, vectors } = await (await engine).allVectors();
       return { kind: 'vectors', id: request.id, keys, vectors };
+    }
+    case 'thumbnail': {
+      // No engine needed: fetch and decode only, with the same decoder the embeddings use.
+      const response = await fetch(request.url, { credentials: 'same-origin' });
+      if (!response.ok) throw new EngineError(response.status === 404 ? 'image-not-found' : 'image-http-error', `the image ${request.url} could not be loaded (HTTP ${response.status})`);
+      const pixels = await decodeImage(await response.arrayBuffer(), { maxSide: request.maxSide });
+      return { kind: 'thumbnail', id: request.id, ...thumbnailRgba(pixels, request.maxSide) };
     }
     case 'crash': {
       // Test hook: an uncaught error outside any promise, as a real worker crash would be.

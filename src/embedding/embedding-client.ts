@@ -135,6 +135,16 @@ export class EmbeddingClient {
     while (this.recent.size > RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as string);
   }
 
+  /**
+   * A small 8-bit RGBA picture of the image at `url` (longest side at most `maxSide`), decoded in
+   * the worker by the embeddings' own decoder: thumbnails of TIFF, which browsers cannot draw.
+   */
+  async thumbnail(url: string, maxSide: number): Promise<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }> {
+    const response = await this.send({ kind: 'thumbnail', id: 0, url: absoluteUrl(url), maxSide });
+    if (response.kind !== 'thumbnail') throw new EngineError('internal', `unexpected reply ${response.kind} to thumbnail`);
+    return { width: response.width, height: response.height, rgba: response.rgba };
+  }
+
   /** All cached embeddings of the current model. */
   async allVectors(): Promise<{ keys: string[]; vectors: Float32Array[] }> {
     await this.start();

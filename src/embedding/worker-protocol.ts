@@ -79,12 +79,15 @@ export type WorkerRequest =
   | { kind: 'init'; id: number; config: EngineConfig }
   | { kind: 'embed'; id: number; items: EmbedItem[] }
   | { kind: 'vectors'; id: number }
+  /** A small 8-bit RGBA picture of an image browsers cannot draw (TIFF), for thumbnails. */
+  | { kind: 'thumbnail'; id: number; url: string; maxSide: number }
   | { kind: 'crash'; id: number };
 
 export type WorkerResponse =
   | { kind: 'ready'; id: number; info: EngineInfo }
   | { kind: 'embedded'; id: number; outcomes: EmbedOutcome[] }
   | { kind: 'vectors'; id: number; keys: string[]; vectors: Float32Array[] }
+  | { kind: 'thumbnail'; id: number; width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }
   | { kind: 'error'; id: number; error: EngineErrorData };
 
 /** Typed arrays inside a response, for the transfer list. */
@@ -94,6 +97,8 @@ export function transferablesOf(response: WorkerResponse): Transferable[] {
       return response.outcomes.flatMap((o) => (o.ok ? [o.vector.buffer as ArrayBuffer] : []));
     case 'vectors':
       return response.vectors.map((v) => v.buffer as ArrayBuffer);
+    case 'thumbnail':
+      return [response.rgba.buffer];
     case 'ready':
     case 'error':
       return [];

@@ -7,7 +7,7 @@
  */
 import { bulkResult } from './bulk-label.ts';
 import { h } from './dom.ts';
-import { thumbnail } from './thumbnail.ts';
+import { thumbnail, type ThumbnailDecoder } from './thumbnail.ts';
 import type { FeatureTable } from './feature-table.ts';
 import type { TaskAnnotationWrite } from './project-source.ts';
 import type { ToolContext } from './tool-context.ts';
@@ -32,6 +32,9 @@ export class GalleryView implements ToolView {
   private readonly detail = h('div');
   private readonly message = h('div', 'cyto-muted', '', { 'data-testid': 'cyto-ml-gallery-message', role: 'status' });
   private selectedCluster: number | undefined;
+
+  /** TIFF thumbnails: decoded in the embedding worker (thumbnail.ts). */
+  private readonly decodeThumbnail: ThumbnailDecoder = (url, maxSide) => this.ctx.core.embeddings.thumbnail(url, maxSide);
 
   constructor(private readonly ctx: ToolContext) {
     this.element.append(this.list, this.message, this.detail);
@@ -98,7 +101,7 @@ export class GalleryView implements ToolView {
         type: 'button', 'data-task-id': String(taskId), 'aria-pressed': String(!labels),
         title: `#${taskId}${labels ? ` · ${labels}` : ''}`,
       });
-      thumb.append(thumbnail(table.urls[row], `task ${taskId}`), h('span', '', labels || `#${taskId}`));
+      thumb.append(thumbnail(table.urls[row], `task ${taskId}`, this.decodeThumbnail), h('span', '', labels || `#${taskId}`));
       thumb.onclick = () => {
         if (picked.has(taskId)) picked.delete(taskId);
         else picked.add(taskId);

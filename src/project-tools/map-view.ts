@@ -6,7 +6,7 @@
  * `data-drawn-points` and `data-draw-ms` for tests and for people measuring.
  */
 import { h } from './dom.ts';
-import { thumbnail } from './thumbnail.ts';
+import { thumbnail, type ThumbnailDecoder } from './thumbnail.ts';
 import type { FeatureTable } from './feature-table.ts';
 import { GridIndex } from './grid-index.ts';
 import { fitPca2, projectPca2 } from './pca.ts';
@@ -51,6 +51,9 @@ export class MapView implements ToolView {
   private screen: Float32Array | undefined;
   private grid: GridIndex | undefined;
   private projected: { table: FeatureTable; xy: Float32Array; pcaMs: number } | undefined;
+
+  /** TIFF thumbnails: decoded in the embedding worker (thumbnail.ts). */
+  private readonly decodeThumbnail: ThumbnailDecoder = (url, maxSide) => this.ctx.core.embeddings.thumbnail(url, maxSide);
 
   constructor(private readonly ctx: ToolContext) {
     this.colourBy.append(h('option', '', 'Colour by cluster', { value: 'cluster' }), h('option', '', `Colour by label (${ctx.config.controls[0]?.name ?? '—'})`, { value: 'label' }));
@@ -174,7 +177,7 @@ export class MapView implements ToolView {
     if (url && this.tipUrl !== url) {
       // An <img>, or for TIFF a canvas of the decoded pixels (thumbnail.ts).
       this.tipUrl = url;
-      const next = thumbnail(url, `task ${this.points.ids[i]}`);
+      const next = thumbnail(url, `task ${this.points.ids[i]}`, this.decodeThumbnail);
       this.tipImage.replaceWith(next);
       this.tipImage = next;
     }

@@ -3,7 +3,7 @@
  * labels; a click opens that task (the demo's editor, or Label Studio's `?task=<id>`).
  */
 import { h } from './dom.ts';
-import { thumbnail } from './thumbnail.ts';
+import { thumbnail, type ThumbnailDecoder } from './thumbnail.ts';
 import { nearestRows } from './neighbours.ts';
 import type { ToolContext } from './tool-context.ts';
 import type { ToolView } from './tools-panel.ts';
@@ -19,6 +19,9 @@ export class NeighboursView implements ToolView {
   private readonly grid = h('div', 'cyto-thumbs');
   private shownFor: string | undefined;
   private visible = false;
+
+  /** TIFF thumbnails: decoded in the embedding worker (thumbnail.ts). */
+  private readonly decodeThumbnail: ThumbnailDecoder = (url, maxSide) => this.ctx.core.embeddings.thumbnail(url, maxSide);
 
   constructor(private readonly ctx: ToolContext) {
     this.element.append(this.note, this.grid);
@@ -61,7 +64,7 @@ export class NeighboursView implements ToolView {
         type: 'button', 'data-task-id': String(n.taskId),
         title: `#${n.taskId}${labels ? ` · ${labels}` : ' · not labelled'} · similarity ${n.similarity.toFixed(2)}`,
       });
-      button.append(thumbnail(table.urls[n.row], `task ${n.taskId}`), h('span', '', labels || `#${n.taskId}`));
+      button.append(thumbnail(table.urls[n.row], `task ${n.taskId}`, this.decodeThumbnail), h('span', '', labels || `#${n.taskId}`));
       button.onclick = () => this.ctx.source.openTask(n.taskId);
       return button;
     }));
