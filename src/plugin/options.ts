@@ -14,7 +14,11 @@ export interface Options {
   modelId: string;
   /** Base URL of the ML backend shim, to relay predictions to Label Studio's /predict; empty = none. */
   shimUrl: string;
-  /** Also select the suggested choices in the current annotation when that control is still empty. */
+  /**
+   * Also select the suggested choices in the person's new, unsaved annotation when that control
+   * is still empty. On Label Studio Community pages this also happens, without the option, when
+   * the project's "Use predictions to prelabel tasks" (`show_collab_predictions`) is on.
+   */
   preselect: boolean;
   /** Number of k-means clusters. */
   k: number;
@@ -34,7 +38,10 @@ export interface Options {
   project: string;
   /** Label Studio's base URL for REST calls (project tools); empty = this page's origin. */
   labelStudioUrl: string;
-  /** Show the project tools panel (pre-annotate, clusters, neighbours, map) on Label Studio project pages. */
+  /**
+   * Show the project tools (pre-annotate, clusters, neighbours, map) on Label Studio project
+   * pages: a pill in the top bar that opens the panel on click (it starts closed).
+   */
   tools: boolean;
 }
 
