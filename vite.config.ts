@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import { demoModels } from './scripts/build/demo-models.ts';
 import { ortRuntimeFiles } from './scripts/build/ort-runtime-files.ts';
+import { precacheList } from './scripts/build/precache-list.ts';
 
 /**
  * One config, two builds:
@@ -27,7 +28,7 @@ export default defineConfig(({ mode }) => {
     publicDir: pluginBuild ? false : 'public',
     // Several pages and no client-side routing: a missing file must be a 404, not index.html.
     appType: 'mpa',
-    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels()],
+    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels(), precacheList('public')],
     // ORT's "extern wasm" builds: the default builds reference their .wasm with
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
