@@ -80,7 +80,13 @@ test.describe('demo annotator', () => {
       return { type: as.selected.type, results: as.selected.serializeAnnotation().length };
     });
     expect(selected).toEqual({ type: 'annotation', results: 0 });
-    await expect(page.getByTestId('cyto-ml-badge')).toContainText('organism_type');
+    // The badge speaks the annotator's language: the config's heading, a sureness word, why.
+    const badge = page.getByTestId('cyto-ml-badge');
+    await expect(badge).toContainText(/Organism type: (Not-plankton|Plankton|Debris), (sure|fairly sure|unsure|a guess) \(\d+%\)/);
+    await expect(badge).toContainText(/like \d+ images? you labelled/);
+    await expect(badge).not.toContainText(/kmeans|cluster|organism_type/);
+    await badge.getByRole('button', { name: 'details' }).click();
+    await expect(badge).toContainText(/kmeans\d+\+fit\d+/);
   });
 
   test('learning: after labelling tasks, later tasks of those classes are suggested their class', async ({ page }) => {

@@ -4,6 +4,10 @@
  * with the React/mobx versions of whichever Label Studio it lands in.
  */
 import type { PluginStatus } from './status.ts';
+import {
+  isStale, learningDetails, learningLine, modelWords, NO_SUGGESTION_YET, STALE_SUGGESTION, suggestionDetails,
+  suggestionLine, timingDetails, whyLine,
+} from './suggestion-words.ts';
 
 const STYLE = `
 .cyto-ml-badge{position:fixed;right:12px;bottom:12px;z-index:2147483000;max-width:340px;font:12px/1.4 system-ui,sans-serif;
@@ -12,6 +16,7 @@ const STYLE = `
 .cyto-ml-badge b{font-weight:600}.cyto-ml-badge .cyto-ml-row{margin-top:3px}
 .cyto-ml-badge .cyto-ml-error{color:#b00;margin-top:4px}.cyto-ml-badge .cyto-ml-muted{color:#667}
 .cyto-ml-badge button{font:inherit;border:0;background:none;color:#667;cursor:pointer;float:right;padding:0 0 0 6px}
+.cyto-ml-badge button.cyto-ml-details{float:none;padding:0;text-decoration:underline}
 `;
 
 function el(tag: string, className: string, text?: string): HTMLElement {
@@ -24,6 +29,8 @@ function el(tag: string, className: string, text?: string): HTMLElement {
 export class Badge {
   private readonly root: HTMLElement;
   private collapsed = false;
+  /** Engine terms (clusters, fits, timings) only when asked for. */
+  private details = false;
   private last: PluginStatus | undefined;
 
   constructor(container: HTMLElement = document.body) {
@@ -52,29 +59,32 @@ export class Badge {
     };
     root.appendChild(toggle);
     const head = el('div', 'cyto-ml-row');
-    const model = status.engine
-      ? `${status.engine.modelName}${status.engine.trained || /untrained/i.test(status.engine.modelName) ? '' : ' (untrained)'}`
-      : 'cyto-ml';
-    head.append(el('b', '', 'Suggestions · '), document.createTextNode(`${model} · ${status.backendLabel}`));
+    head.append(el('b', '', 'Suggestions · '), document.createTextNode(`${modelWords(status.engine)} · ${status.backendLabel}`));
     root.appendChild(head);
     if (!this.collapsed) {
       const s = status.lastSuggestion;
       if (s) {
         const shown = s.controls.filter((c) => c.choices.length > 0);
-        if (shown.length === 0) {
-          root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', 'No suggestion yet: label a few tasks and it will learn.'));
-        }
+        if (shown.length === 0) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', NO_SUGGESTION_YET));
+        if (shown.length > 0 && isStale(s, status.learning)) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', STALE_SUGGESTION));
         for (const c of shown) {
-          root.appendChild(el('div', 'cyto-ml-row',
-            `${c.control}: ${c.choices.join(', ')} (${Math.round(c.score * 100)}%, cluster ${c.cluster}, ${c.head})`));
+          root.appendChild(el('div', 'cyto-ml-row', suggestionLine(c)));
+          const why = whyLine(c);
+          if (why) root.appendChild(el('div', 'cyto-ml-muted', why));
         }
-        root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
-          `${s.cacheHit === 'none' ? 'embedded' : 'cached'} · ${Math.round(s.taskToSuggestionMs)} ms · ${s.modelVersion}`));
       }
-      if (status.learning) {
-        root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
-          `${status.learning.labelled} labelled · k=${status.learning.k} · fit ${status.learning.fitVersion}`));
+      if (status.learning) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', learningLine(status.learning)));
+      if (this.details) {
+        for (const c of s?.controls ?? []) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', suggestionDetails(c)));
+        if (s) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', timingDetails(s)));
+        if (status.learning) root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted', learningDetails(status.learning)));
       }
+      const more = el('button', 'cyto-ml-details', this.details ? 'hide details' : 'details');
+      more.onclick = () => {
+        this.details = !this.details;
+        if (this.last) this.render(this.last);
+      };
+      root.appendChild(more);
       if (status.storage && !status.storage.persistent) {
         root.appendChild(el('div', 'cyto-ml-row cyto-ml-muted',
           `Not saved between visits: ${status.storage.reason ?? 'IndexedDB is unavailable'}`));
