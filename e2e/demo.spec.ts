@@ -132,9 +132,9 @@ test.describe('demo annotator', () => {
   test('offline: after the first load a new session still suggests with the network off', async ({ page, context }) => {
     await openDemo(page);
     await suggestionFor(page, await currentTaskId(page));
+    // Once the service worker is active it has stored the build's files (precache.json): the
+    // first visit is enough, no second online load.
     await page.waitForFunction(async () => Boolean(await navigator.serviceWorker.getRegistration()?.then((r) => r?.active)));
-    await page.reload(); // the service worker now controls the page and has its files
-    await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await context.setOffline(true);
     const offline = await context.newPage();
     await openDemo(offline);
