@@ -33,7 +33,9 @@ export default defineConfig(({ mode }) => {
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
     server: { headers: isolationHeaders, port: 5173, strictPort: false, cors: false },
-    preview: { headers: isolationHeaders, port: 4173, cors: false },
+    // `npm start` serves the built demo with preview. CORS for local pages only: a Label Studio
+    // on this machine that imported the demo's export fetches the sample images from here.
+    preview: { headers: isolationHeaders, port: 5173, cors: { origin: /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/ } },
     worker: {
       format: 'es',
       plugins: () => [ortRuntimeFiles()],

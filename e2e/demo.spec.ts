@@ -152,7 +152,9 @@ test.describe('demo annotator', () => {
     const file = await (await downloading).path();
     const exported = JSON.parse(readFileSync(file, 'utf8')) as Array<{ data: { image: string }; annotations: Array<{ result: Array<{ from_name: string; type: string; value: { choices: string[] } }> }>; predictions: unknown[] }>;
     expect(exported).toHaveLength(tasks.length);
-    const mine = exported.find((t) => t.data.image === task.data.image)!;
+    // Image references work after import: absolute URLs of the demo's sample images.
+    for (const t of exported) expect(t.data.image).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/samples\/[\w-]+\.png$/);
+    const mine = exported.find((t) => t.data.image === new URL(task.data.image, page.url()).href)!;
     expect(mine.annotations).toHaveLength(1);
     const organism = mine.annotations[0].result.find((r) => r.from_name === 'organism_type')!;
     expect(organism.type).toBe('choices');

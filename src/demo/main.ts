@@ -5,7 +5,7 @@
  *
  * The plugin is used exactly as any page embedding the editor would: `cytoML.attach(ls)`.
  */
-import { exportImportJson } from '../labelstudio/export-json.ts';
+import { exportImportJson, type ImageLinks } from '../labelstudio/export-json.ts';
 import { SEED_LABEL_CONFIG } from '../labelstudio/seed-config.ts';
 import type { LabelStudioTask, Prediction } from '../labelstudio/types.ts';
 import api from '../plugin/index.ts';
@@ -190,16 +190,28 @@ async function learnExisting(): Promise<void> {
   })));
 }
 
+/**
+ * Label Studio import JSON of the project, with image references that work after import: the
+ * sample images as absolute URLs of this server, a folder's images as Label Studio local-files
+ * paths (README: "Export to Label Studio"), a Label Studio project's as they are.
+ */
 function exportJson(): void {
-  const json = exportImportJson(state.tasks.map((t) => ({
-    ...t,
-    data: { ...t.data, image: t.data.file ? String(t.data.file) : t.data.image },
-  })));
+  const images: ImageLinks = remote
+    ? { kind: 'keep' }
+    : state.project === FOLDER_PROJECT ? { kind: 'local-files' } : { kind: 'url', base: location.href };
+  const json = exportImportJson(state.tasks, { images, pathKey: 'file' });
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
   link.download = `${state.project}-label-studio.json`;
   link.click();
   URL.revokeObjectURL(link.href);
+  if (images.kind === 'local-files') {
+    showNotice('Exported. Images are referred to as Label Studio local files (/data/local-files/?d=<folder>/<file>): '
+      + 'start Label Studio with LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true and LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT '
+      + 'set to the folder that holds the folder you opened, add that folder as a Local files storage of the project, then import the file.');
+  } else if (images.kind === 'url') {
+    showNotice(`Exported. Images are referred to by URL (${new URL('samples/', location.href).href}…): Label Studio shows them while this demo runs.`);
+  }
 }
 
 async function openFolder(files: File[]): Promise<void> {
