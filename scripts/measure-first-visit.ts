@@ -77,13 +77,22 @@ async function main(): Promise<void> {
     await page.waitForFunction(async () => Boolean((await navigator.serviceWorker?.getRegistration())?.active), null, { timeout: 60_000 })
       .catch(() => undefined);
     await context.setOffline(true);
+    const failed: string[] = [];
+    const consoleLines: string[] = [];
+    page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text().slice(0, 160)}`));
+    page.on('pageerror', (error) => consoleLines.push(`error: ${error.message.slice(0, 160)}`));
+    context.on('requestfailed', (request) => failed.push(new URL(request.url()).pathname));
     let offline = 'no suggestion';
     try {
       await page.reload();
       await page.waitForFunction(() => Boolean(window.cytoML?.status().lastSuggestion), null, { timeout: 60_000 });
       offline = 'suggests offline';
     } catch (error) {
-      offline = `failed: ${(error as Error).message.split('\n')[0]}`;
+      const seen = await page.evaluate(() => ({
+        notice: document.getElementById('notice-text')?.textContent ?? '',
+        lastError: window.cytoML?.status().lastError?.message ?? '',
+      })).catch(() => ({ notice: '', lastError: 'page not scriptable' }));
+      offline = `failed: ${(error as Error).message.split('\n')[0]}; ${JSON.stringify(seen)}; failed requests: ${failed.slice(0, 8).join(', ')}; console: ${consoleLines.slice(-6).join(' | ')}`;
     }
     const result = {
       command: args.command,

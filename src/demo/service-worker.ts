@@ -37,7 +37,9 @@ sw.addEventListener('fetch', (event: FetchEvent) => {
       if (response.ok) await cache.put(request, response.clone());
       return response;
     } catch (error) {
-      const cached = await cache.match(request, { ignoreSearch: url.pathname.endsWith('/') || url.pathname.endsWith('.html') });
+      // ignoreVary: the server varies on Origin (CORS for local Label Studio pages), and module
+      // scripts are requested with an Origin header that the stored copies were not.
+      const cached = await cache.match(request, { ignoreSearch: url.pathname.endsWith('/') || url.pathname.endsWith('.html'), ignoreVary: true });
       if (cached) return cached;
       throw error;
     }
