@@ -33,6 +33,9 @@ export default defineConfig(({ mode }) => {
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
     server: { headers: isolationHeaders, port: 5173, strictPort: false, cors: false },
+    // `npm run dev`: ORT is imported from the engine worker, which the dependency scan does not
+    // follow; found on the first visit, it made Vite re-bundle and force a page reload.
+    optimizeDeps: { include: ['onnxruntime-web', 'onnxruntime-web/wasm'] },
     // `npm start` serves the built demo with preview. CORS for local pages only: a Label Studio
     // on this machine that imported the demo's export fetches the sample images from here.
     preview: { headers: isolationHeaders, port: 5173, cors: { origin: /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/ } },
