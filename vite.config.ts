@@ -65,6 +65,8 @@ export default defineConfig(({ mode }) => {
           // Label Studio 1.4's stylesheet trips lightningcss's minifier; it ships minified already.
           cssMinify: false,
           rolldownOptions: {
+            // `npm start` builds on every start: no plugin-timing report in the user's terminal.
+            checks: { pluginTimings: false },
             // The demo annotator, and a bare page the engine e2e tests drive directly.
             input: {
               main: 'index.html',
