@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import { demoModels } from './scripts/build/demo-models.ts';
 import { ortRuntimeFiles } from './scripts/build/ort-runtime-files.ts';
+import { precacheList } from './scripts/build/precache-list.ts';
 
 /**
  * One config, two builds:
@@ -27,12 +28,17 @@ export default defineConfig(({ mode }) => {
     publicDir: pluginBuild ? false : 'public',
     // Several pages and no client-side routing: a missing file must be a 404, not index.html.
     appType: 'mpa',
-    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels()],
+    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels(), precacheList('public')],
     // ORT's "extern wasm" builds: the default builds reference their .wasm with
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
     server: { headers: isolationHeaders, port: 5173, strictPort: false, cors: false },
-    preview: { headers: isolationHeaders, port: 4173, cors: false },
+    // `npm run dev`: ORT is imported from the engine worker, which the dependency scan does not
+    // follow; found on the first visit, it made Vite re-bundle and force a page reload.
+    optimizeDeps: { include: ['onnxruntime-web', 'onnxruntime-web/wasm'] },
+    // `npm start` serves the built demo with preview. CORS for local pages only: a Label Studio
+    // on this machine that imported the demo's export fetches the sample images from here.
+    preview: { headers: isolationHeaders, port: 5173, cors: { origin: /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/ } },
     worker: {
       format: 'es',
       plugins: () => [ortRuntimeFiles()],
@@ -59,6 +65,8 @@ export default defineConfig(({ mode }) => {
           // Label Studio 1.4's stylesheet trips lightningcss's minifier; it ships minified already.
           cssMinify: false,
           rolldownOptions: {
+            // `npm start` builds on every start: no plugin-timing report in the user's terminal.
+            checks: { pluginTimings: false },
             // The demo annotator, and a bare page the engine e2e tests drive directly.
             input: {
               main: 'index.html',

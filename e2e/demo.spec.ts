@@ -80,7 +80,13 @@ test.describe('demo annotator', () => {
       return { type: as.selected.type, results: as.selected.serializeAnnotation().length };
     });
     expect(selected).toEqual({ type: 'annotation', results: 0 });
-    await expect(page.getByTestId('cyto-ml-badge')).toContainText('organism_type');
+    // The badge speaks the annotator's language: the config's heading, a sureness word, why.
+    const badge = page.getByTestId('cyto-ml-badge');
+    await expect(badge).toContainText(/Organism type: (Not-plankton|Plankton|Debris), (sure|fairly sure|unsure|a guess) \(\d+%\)/);
+    await expect(badge).toContainText(/like \d+ images? you labelled/);
+    await expect(badge).not.toContainText(/kmeans|cluster|organism_type/);
+    await badge.getByRole('button', { name: 'details' }).click();
+    await expect(badge).toContainText(/kmeans\d+\+fit\d+/);
   });
 
   test('learning: after labelling tasks, later tasks of those classes are suggested their class', async ({ page }) => {
@@ -126,9 +132,9 @@ test.describe('demo annotator', () => {
   test('offline: after the first load a new session still suggests with the network off', async ({ page, context }) => {
     await openDemo(page);
     await suggestionFor(page, await currentTaskId(page));
+    // Once the service worker is active it has stored the build's files (precache.json): the
+    // first visit is enough, no second online load.
     await page.waitForFunction(async () => Boolean(await navigator.serviceWorker.getRegistration()?.then((r) => r?.active)));
-    await page.reload(); // the service worker now controls the page and has its files
-    await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await context.setOffline(true);
     const offline = await context.newPage();
     await openDemo(offline);
@@ -146,7 +152,9 @@ test.describe('demo annotator', () => {
     const file = await (await downloading).path();
     const exported = JSON.parse(readFileSync(file, 'utf8')) as Array<{ data: { image: string }; annotations: Array<{ result: Array<{ from_name: string; type: string; value: { choices: string[] } }> }>; predictions: unknown[] }>;
     expect(exported).toHaveLength(tasks.length);
-    const mine = exported.find((t) => t.data.image === task.data.image)!;
+    // Image references work after import: absolute URLs of the demo's sample images.
+    for (const t of exported) expect(t.data.image).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/samples\/[\w-]+\.png$/);
+    const mine = exported.find((t) => t.data.image === new URL(task.data.image, page.url()).href)!;
     expect(mine.annotations).toHaveLength(1);
     const organism = mine.annotations[0].result.find((r) => r.from_name === 'organism_type')!;
     expect(organism.type).toBe('choices');

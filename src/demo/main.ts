@@ -5,10 +5,11 @@
  *
  * The plugin is used exactly as any page embedding the editor would: `cytoML.attach(ls)`.
  */
-import { exportImportJson } from '../labelstudio/export-json.ts';
+import { exportImportJson, type ImageLinks } from '../labelstudio/export-json.ts';
 import { SEED_LABEL_CONFIG } from '../labelstudio/seed-config.ts';
 import type { LabelStudioTask, Prediction } from '../labelstudio/types.ts';
 import api from '../plugin/index.ts';
+import { modelNote } from '../plugin/suggestion-words.ts';
 import { labelStudioSource } from '../project-tools/label-studio-tools.ts';
 import { LocalSource } from '../project-tools/local-source.ts';
 import type { ProjectSource } from '../project-tools/project-source.ts';
@@ -16,7 +17,9 @@ import type { AnnotatorStore } from '../store/annotator-store.ts';
 import { createEditor, type EditorInstance } from './editor.ts';
 import { FOLDER_PROJECT, tasksFromFiles } from './folder-import.ts';
 import { exampleTaskIds, fetchSampleTasks, knownLabelResult, SAMPLE_PROJECT, type SampleTask } from './sample-project.ts';
+import { clearNotice, showNotice, showPendingNotice } from './notice.ts';
 import { renderTaskList, type TaskRow } from './task-list.ts';
+import { watchTaskImage } from './task-image.ts';
 
 interface DemoState {
   project: string;
@@ -29,6 +32,8 @@ interface DemoState {
   current?: number;
   editor?: EditorInstance;
   detach?: () => void;
+  /** Stops watching the current editor's image (src/demo/task-image.ts). */
+  unwatchImage?: () => void;
 }
 
 const params = new URLSearchParams(location.search);
@@ -85,16 +90,27 @@ function isDone(task: SampleTask): boolean {
   return (task.annotations ?? []).some((a) => Array.isArray(a.result) && a.result.length > 0);
 }
 
+/** "Plankton · Colony": the choices of a result list, in config order. */
+function choicesText(result: ReadonlyArray<{ value?: { choices?: string[] } }> | undefined): string | undefined {
+  const text = (result ?? []).map((r) => (r.value?.choices ?? []).join('+')).filter(Boolean).join(' · ');
+  return text || undefined;
+}
+
 function rows(): TaskRow[] {
-  return state.tasks.map((t) => ({
-    id: t.id,
-    image: String(t.data.image),
-    label: String(t.data.file ?? t.data.image).split('/').pop() ?? String(t.id),
-    done: isDone(t),
-    example: (t.annotations ?? []).some((a) => (a as { example?: boolean }).example === true),
-    suggestion: t.predictions?.[0]?.result.map((r) => r.value.choices.join('+')).join(' · '),
-    current: t.id === state.current,
-  }));
+  return state.tasks.map((t) => {
+    const done = isDone(t);
+    return {
+      id: t.id,
+      image: String(t.data.image),
+      label: String(t.data.file ?? t.data.image).split('/').pop() ?? String(t.id),
+      done,
+      example: (t.annotations ?? []).some((a) => (a as { example?: boolean }).example === true),
+      // A labelled task shows the person's label; others the last suggestion.
+      labelled: done ? choicesText(t.annotations?.[0]?.result as Array<{ value?: { choices?: string[] } }>) : undefined,
+      suggestion: done ? undefined : choicesText(t.predictions?.[0]?.result),
+      current: t.id === state.current,
+    };
+  });
 }
 
 function refreshList(): void {
@@ -118,6 +134,7 @@ async function openTask(id: number): Promise<void> {
   const task = state.tasks.find((t) => t.id === id);
   if (!task) return;
   state.detach?.();
+  state.unwatchImage?.();
   state.editor?.destroy();
   state.current = id;
   refreshList();
@@ -125,13 +142,19 @@ async function openTask(id: number): Promise<void> {
   core.preload({ project: state.project, taskId: task.id, data: task.data, config: state.config });
   const root = $('label-studio');
   root.replaceChildren();
+  // Local projects use the seed config, laid out image | choices by demo.css; others keep theirs.
+  if (state.source?.kind === 'local') root.dataset.layout = 'side-by-side';
   const mount = document.createElement('div');
   root.appendChild(mount);
+  // The next task opens at its top, wherever the last one was scrolled to.
+  root.scrollTop = 0;
+  state.unwatchImage = watchTaskImage(mount);
   const editor = await createEditor(mount, state.config, task, {
     onSubmit: (annotation) => void saveAnnotation(task, annotation.result).then(() => nextTask(id)),
     onUpdate: (annotation) => void saveAnnotation(task, annotation.result).then(refreshList),
   });
   state.editor = editor;
+  root.scrollTop = 0;
   const attachment = api.attach(editor, {
     project: state.project,
     upcoming: () => upcoming(id),
@@ -167,16 +190,28 @@ async function learnExisting(): Promise<void> {
   })));
 }
 
+/**
+ * Label Studio import JSON of the project, with image references that work after import: the
+ * sample images as absolute URLs of this server, a folder's images as Label Studio local-files
+ * paths (README: "Export to Label Studio"), a Label Studio project's as they are.
+ */
 function exportJson(): void {
-  const json = exportImportJson(state.tasks.map((t) => ({
-    ...t,
-    data: { ...t.data, image: t.data.file ? String(t.data.file) : t.data.image },
-  })));
+  const images: ImageLinks = remote
+    ? { kind: 'keep' }
+    : state.project === FOLDER_PROJECT ? { kind: 'local-files' } : { kind: 'url', base: location.href };
+  const json = exportImportJson(state.tasks, { images, pathKey: 'file' });
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
   link.download = `${state.project}-label-studio.json`;
   link.click();
   URL.revokeObjectURL(link.href);
+  if (images.kind === 'local-files') {
+    showNotice('Exported. Images are referred to as Label Studio local files (/data/local-files/?d=<folder>/<file>): '
+      + 'start Label Studio with LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true and LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT '
+      + 'set to the folder that holds the folder you opened, add that folder as a Local files storage of the project, then import the file.');
+  } else if (images.kind === 'url') {
+    showNotice(`Exported. Images are referred to by URL (${new URL('samples/', location.href).href}…): Label Studio shows them while this demo runs.`);
+  }
 }
 
 async function openFolder(files: File[]): Promise<void> {
@@ -184,14 +219,36 @@ async function openFolder(files: File[]): Promise<void> {
   const store = await annotator();
   await store.clearProject(FOLDER_PROJECT);
   await store.putTasks(FOLDER_PROJECT, inputs);
-  $('notice').textContent = `${inputs.length} images opened${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`;
+  // Shown after the reload below, until dismissed.
+  showNotice(`${inputs.length} images opened${skipped.length ? `; skipped ${skipped.length}:\n${skipped.join('\n')}` : ''}`, { afterReload: true });
   location.search = `?project=${FOLDER_PROJECT}`;
 }
 
+/** Refit the clusters, then suggest again for the task on screen (its suggestion is from the old fit). */
+async function refit(): Promise<void> {
+  const button = $<HTMLButtonElement>('refit');
+  button.disabled = true;
+  try {
+    await core.refit(state.project, state.config);
+    if (state.current !== undefined) await openTask(state.current);
+  } catch (error) {
+    showNotice(`Refit failed: ${(error as Error).message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function main(): Promise<void> {
-  $('model-note').textContent = 'Model: ResNet18 with seeded, untrained weights (generated by `npm run models`): suggestions come from what you label, not from pre-training.';
+  showPendingNotice();
+  $('notice-close').onclick = clearNotice;
+  // Whatever model the manifest makes the default: the note says what it is once it is loaded.
+  core.status.subscribe((status) => {
+    const note = modelNote(status.engine);
+    $('model-note').textContent = note;
+    $('model-note').title = note;
+  });
   $('export').onclick = exportJson;
-  $('refit').onclick = () => void core.refit(state.project, state.config);
+  $('refit').onclick = () => void refit();
   $('samples').onclick = () => { location.search = ''; };
   $('reset').onclick = async () => {
     await (await annotator()).clearProject(state.project);
@@ -220,5 +277,5 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
 }
 
 main().catch((error) => {
-  $('notice').textContent = `The demo could not start: ${(error as Error).message}`;
+  showNotice(`The demo could not start: ${(error as Error).message}`);
 });

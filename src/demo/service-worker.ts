@@ -1,9 +1,11 @@
 /// <reference lib="webworker" />
 /**
- * The demo's service worker: after one online visit the annotator works offline. Same-origin
- * GETs go to the network first (so a rebuilt demo is picked up at once) and are kept in a
- * cache that answers when the network is unreachable. Model and ORT runtime files are cached
- * by the plugin itself (Cache API), so they are not duplicated here.
+ * The demo's service worker: after one online visit the annotator works offline. On install it
+ * stores every file of the build listed in `precache.json` (scripts/build/precache-list.ts), so
+ * the first visit is enough even though the worker controls no request of that first page.
+ * Same-origin GETs go to the network first (so a rebuilt demo is picked up at once) and are
+ * kept in a cache that answers when the network is unreachable. Model and ORT runtime files are
+ * cached by the plugin itself (Cache API), so they are not duplicated here.
  */
 const sw = globalThis as unknown as ServiceWorkerGlobalScope;
 
@@ -11,7 +13,13 @@ const CACHE = 'cyto-ml-demo-v1';
 const SKIP = /\.(onnx|wasm)$/;
 
 sw.addEventListener('install', (event: ExtendableEvent) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['./', './index.html', './samples/tasks.json'])).then(() => sw.skipWaiting()));
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    const response = await fetch('precache.json', { cache: 'no-store' });
+    const files = response.ok ? (await response.json() as string[]) : ['./', './index.html', './samples/tasks.json'];
+    await cache.addAll(files.filter((file) => !SKIP.test(file)));
+    await sw.skipWaiting();
+  })());
 });
 
 sw.addEventListener('activate', (event: ExtendableEvent) => {
@@ -29,7 +37,9 @@ sw.addEventListener('fetch', (event: FetchEvent) => {
       if (response.ok) await cache.put(request, response.clone());
       return response;
     } catch (error) {
-      const cached = await cache.match(request, { ignoreSearch: url.pathname.endsWith('/') || url.pathname.endsWith('.html') });
+      // ignoreVary: the server varies on Origin (CORS for local Label Studio pages), and module
+      // scripts are requested with an Origin header that the stored copies were not.
+      const cached = await cache.match(request, { ignoreSearch: url.pathname.endsWith('/') || url.pathname.endsWith('.html'), ignoreVary: true });
       if (cached) return cached;
       throw error;
     }

@@ -1,4 +1,4 @@
-/** The demo's task list: thumbnail, file name, labelled mark, last suggestion. */
+/** The demo's task list: thumbnail, file name, labelled mark, the person's label or the last suggestion. */
 
 export interface TaskRow {
   id: number;
@@ -6,6 +6,9 @@ export interface TaskRow {
   label: string;
   done: boolean;
   example: boolean;
+  /** The person's choices for a labelled task ("Plankton · Colony"). */
+  labelled?: string;
+  /** The last suggestion, for a task not labelled yet. */
   suggestion?: string;
   current: boolean;
 }
@@ -26,7 +29,7 @@ export function renderTaskList(root: HTMLElement, rows: readonly TaskRow[], onOp
     title.textContent = `#${row.id} ${row.label}${row.done ? (row.example ? ' ✓ example' : ' ✓') : ''}`;
     const hint = document.createElement('div');
     hint.className = 'task-hint';
-    hint.textContent = row.suggestion ?? '';
+    hint.textContent = row.labelled ?? (row.suggestion ? `suggested: ${row.suggestion}` : '');
     text.append(title, hint);
     item.append(thumb, text);
     return item;

@@ -25,6 +25,19 @@ describe('parseLabelConfig', () => {
     expect(config.controls.find((c) => c.name === 'ta')).toBeUndefined();
   });
 
+  it("titles each control with the Header just before it, as the annotator sees it", () => {
+    const seed = parseLabelConfig(SEED_LABEL_CONFIG);
+    expect(seed.controls.map((c) => c.title)).toEqual(['Organism type', 'Morphology', 'Life form', 'Shape']);
+    const xml = `<View><Image name="i" value="$image"/>
+      <Header>Kind of particle</Header><Choices name="kind" toName="i"><Choice value="A"/></Choices>
+      <Choices name="bare" toName="i"><Choice value="B"/></Choices>
+      <Header value="Not next to a control"/><Text name="t" value="$t"/>
+      <Choices name="after_text" toName="i"><Choice value="C"/></Choices></View>`;
+    expect(parseLabelConfig(xml).controls.map((c) => [c.name, c.title])).toEqual([
+      ['kind', 'Kind of particle'], ['bare', undefined], ['after_text', undefined],
+    ]);
+  });
+
   it('handles two Images, nesting, odd names, aliases, and ignores Choices on a Text object', () => {
     const xml = `<View>
       <Header value="x"/>

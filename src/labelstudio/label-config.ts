@@ -52,6 +52,11 @@ export interface ChoicesControl {
   /** The Image this control classifies. */
   image: ImageObject;
   /**
+   * What the annotator sees as the control's heading: the `value` of a `<Header>` placed just
+   * before it (how configs title a group of choices), else undefined (show `name` then).
+   */
+  title?: string;
+  /**
    * Task data key of dynamic choices (`<Choices value="$options">`), whose labels come from each
    * task rather than the config; null for the usual static choices.
    */
@@ -130,6 +135,7 @@ export function parseLabelConfig(xml: string): LabelConfig {
       options,
       image,
       dynamicOptionsKey: dataKeyOf(attr(el, 'value') ?? ''),
+      ...headerTitle(el),
     });
   }
   return { controls, images };
@@ -169,6 +175,14 @@ function choiceModeOf(el: Element, name: string): ChoiceMode {
 function dataKeyOf(value: string): string | null {
   const v = value.trim();
   return v.startsWith('$') && v.length > 1 ? v.slice(1) : null;
+}
+
+/** `{ title }` from a `<Header value="…">` (or `<Header>text</Header>`) right before `el`, else `{}`. */
+function headerTitle(el: Element): { title?: string } {
+  const previous = el.previousElementSibling;
+  if (!previous || !tagIs(previous, 'header')) return {};
+  const title = (attr(previous, 'value') ?? previous.textContent ?? '').trim();
+  return title ? { title } : {};
 }
 
 function tagIs(el: Element, lowerName: string): boolean {

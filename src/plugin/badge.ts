@@ -9,6 +9,10 @@
 import { adoptStyle } from './adopt-style.ts';
 import { Dock } from './dock.ts';
 import type { PluginStatus } from './status.ts';
+import {
+  isStale, learningDetails, learningLine, modelWords, NO_SUGGESTION_YET, percent, STALE_SUGGESTION, suggestionDetails,
+  suggestionLine, timingDetails, whyLine,
+} from './suggestion-words.ts';
 
 const STYLE = `
 .cyto-ml-badge .cyto-ml-dot{width:8px;height:8px;border-radius:50%;background:#9ab;flex:none}
@@ -18,6 +22,7 @@ const STYLE = `
 .cyto-ml-badge[data-open=false] .cyto-ml-pop{display:none}
 .cyto-ml-badge b{font-weight:600}.cyto-ml-badge .cyto-ml-row{margin-top:3px}
 .cyto-ml-badge .cyto-ml-error{color:#b00;margin-top:4px}.cyto-ml-badge .cyto-ml-muted{color:#667}
+.cyto-ml-badge button.cyto-ml-details{font:inherit;border:0;background:none;color:#667;cursor:pointer;padding:0;margin-top:3px;text-decoration:underline}
 `;
 
 /** Everything the badge says, from the status. */
@@ -30,23 +35,28 @@ export interface BadgeText {
   error?: string;
 }
 
-/** The badge's words (kept in this one function so wording changes touch nothing else). */
-export function badgeText(status: PluginStatus): BadgeText {
-  const model = status.engine
-    ? `${status.engine.modelName}${status.engine.trained || /untrained/i.test(status.engine.modelName) ? '' : ' (untrained)'}`
-    : 'cyto-ml';
+/**
+ * The badge's words (kept in this one function so wording changes touch nothing else), in the
+ * annotator's language from ./suggestion-words.ts; engine terms only when `details` is asked for.
+ */
+export function badgeText(status: PluginStatus, details = false): BadgeText {
   const lines: BadgeText['lines'] = [];
   const s = status.lastSuggestion;
   const shown = s ? s.controls.filter((c) => c.choices.length > 0) : [];
   if (s) {
-    if (shown.length === 0) lines.push({ text: 'No suggestion yet: label a few tasks and it will learn.', muted: true });
+    if (shown.length === 0) lines.push({ text: NO_SUGGESTION_YET, muted: true });
+    if (shown.length > 0 && isStale(s, status.learning)) lines.push({ text: STALE_SUGGESTION, muted: true });
     for (const c of shown) {
-      lines.push({ text: `${c.control}: ${c.choices.join(', ')} (${Math.round(c.score * 100)}%, cluster ${c.cluster}, ${c.head})` });
+      lines.push({ text: suggestionLine(c) });
+      const why = whyLine(c);
+      if (why) lines.push({ text: why, muted: true });
     }
-    lines.push({ text: `${s.cacheHit === 'none' ? 'embedded' : 'cached'} · ${Math.round(s.taskToSuggestionMs)} ms · ${s.modelVersion}`, muted: true });
   }
-  if (status.learning) {
-    lines.push({ text: `${status.learning.labelled} labelled · k=${status.learning.k} · fit ${status.learning.fitVersion}`, muted: true });
+  if (status.learning) lines.push({ text: learningLine(status.learning), muted: true });
+  if (details) {
+    for (const c of s?.controls ?? []) lines.push({ text: suggestionDetails(c), muted: true });
+    if (s) lines.push({ text: timingDetails(s), muted: true });
+    if (status.learning) lines.push({ text: learningDetails(status.learning), muted: true });
   }
   if (status.storage && !status.storage.persistent) {
     lines.push({ text: `Not saved between visits: ${status.storage.reason ?? 'IndexedDB is unavailable'}`, muted: true });
@@ -54,12 +64,12 @@ export function badgeText(status: PluginStatus): BadgeText {
   let summary: string;
   if (status.lastError && status.state === 'error') summary = 'cyto-ml: not available';
   else if (status.state === 'loading') summary = 'cyto-ml: loading…';
-  else if (shown.length > 0) summary = shown.map((c) => `${c.choices.join(', ')} ${Math.round(c.score * 100)}%`).join(' · ');
+  else if (shown.length > 0) summary = shown.map((c) => `${c.choices.join(', ')} ${percent(c.score)}`).join(' · ');
   else summary = 'cyto-ml: no suggestion yet';
   if (status.lastError && status.state !== 'error') summary += ' · problem';
   return {
     summary,
-    heading: `Suggestions · ${model} · ${status.backendLabel}`,
+    heading: `Suggestions · ${modelWords(status.engine)} · ${status.backendLabel}`,
     lines,
     ...(status.lastError ? { error: status.lastError.message } : {}),
   };
@@ -86,6 +96,9 @@ export class Badge {
   private readonly panel: HTMLElement;
   private readonly dock: Dock | undefined;
   private readonly close = () => this.setOpen(false);
+  /** Engine terms (clusters, fits, timings) only when asked for. */
+  private details = false;
+  private last: PluginStatus | undefined;
 
   constructor(options: BadgeOptions = {}) {
     adoptStyle('cyto-ml-badge-style', STYLE);
@@ -119,7 +132,8 @@ export class Badge {
   }
 
   render(status: PluginStatus): void {
-    const text = badgeText(status);
+    this.last = status;
+    const text = badgeText(status, this.details);
     this.root.dataset.state = status.state;
     this.root.dataset.problem = String(!!text.error);
     this.pillText.textContent = text.summary;
@@ -127,6 +141,13 @@ export class Badge {
     head.append(el('b', '', text.heading));
     this.panel.replaceChildren(head,
       ...text.lines.map((l) => el('div', l.muted ? 'cyto-ml-row cyto-ml-muted' : 'cyto-ml-row', l.text)));
+    const more = el('button', 'cyto-ml-details', this.details ? 'hide details' : 'details') as HTMLButtonElement;
+    more.type = 'button';
+    more.onclick = () => {
+      this.details = !this.details;
+      if (this.last) this.render(this.last);
+    };
+    this.panel.appendChild(more);
     if (text.error) this.panel.appendChild(el('div', 'cyto-ml-error', text.error));
   }
 

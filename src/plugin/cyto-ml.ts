@@ -369,7 +369,13 @@ export class CytoMl {
         const s = byName.get(control.name);
         if (!s) continue;
         suggestions.push({ control, choices: s.choices, score: s.score });
-        controls.push({ control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head });
+        // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
+        const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
+        controls.push({
+          control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
+          ...(control.title ? { title: control.title } : {}),
+          ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled } } : {}),
+        });
       }
     }
     return { prediction: buildPrediction(taskId, suggestions, session.modelVersion), controls };

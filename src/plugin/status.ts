@@ -7,10 +7,14 @@ import type { EngineInfo } from '../embedding/worker-protocol.ts';
 
 export interface ControlSuggestionStatus {
   control: string;
+  /** The control's heading as the config shows it (its `<Header>`), when it has one. */
+  title?: string;
   choices: string[];
   score: number;
   cluster: number;
   head: string;
+  /** Why, in the annotator's terms: the most common label among the images labelled in this cluster, and how many. */
+  support?: { label: string; count: number; labelled: number };
 }
 
 export interface SuggestionStatus {
