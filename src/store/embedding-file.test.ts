@@ -15,6 +15,8 @@ describe('embedding part files', () => {
     const shifted = new Uint8Array(bytes.length + 1);
     shifted.set(bytes, 1);
     expect(Array.from(decodeEmbeddingPart(shifted.subarray(1)).vectors[2])).toEqual(Array.from(items[2].vector));
+    // And from a Node Buffer (readFile), whose slice() is a view, not a copy.
+    expect(Array.from(decodeEmbeddingPart(Buffer.from(bytes)).vectors[1])).toEqual(Array.from(items[1].vector));
   });
 
   it('refuses what is not a part, naming the problem', () => {

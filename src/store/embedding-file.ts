@@ -112,7 +112,8 @@ export function decodeEmbeddingPart(bytes: ArrayBuffer | Uint8Array): EmbeddingP
     throw new EmbeddingFileError(`the file holds ${view.length - dataStart} bytes of vectors, the header says ${expected} (${header.count} x ${header.dim} float32)`);
   }
   // Copy once into an aligned buffer (the input view may start anywhere), then slice per vector.
-  const data = view.slice(dataStart);
+  // `new Uint8Array(view)` copies; `view.slice` would not on a Node Buffer (Buffer#slice is a view).
+  const data = new Uint8Array(view.subarray(dataStart));
   if (!littleEndian()) byteSwap32(data);
   const floats = new Float32Array(data.buffer, 0, header.count * header.dim);
   const vectors: Float32Array[] = [];
