@@ -17,6 +17,9 @@
 import { decodeEmbeddingPart } from './embedding-file.ts';
 import type { EmbeddingCache, EmbeddingInput } from './embedding-cache.ts';
 
+/** How long the part list may take before the plugin goes on without imported embeddings. */
+const LISTING_TIMEOUT_MS = 5000;
+
 /** Vectors per IndexedDB transaction (bounded memory and transaction size). */
 const PUT_CHUNK = 2000;
 
@@ -38,7 +41,8 @@ export async function importProjectEmbeddings(
   const result: EmbeddingImportResult = { parts: 0, imported: 0, skippedParts: 0 };
   const base = `${shimUrl.replace(/\/+$/, '')}/embeddings/${encodeURIComponent(project)}/${encodeURIComponent(modelId)}`;
   try {
-    const listing = await fetchImpl(base, { credentials: 'same-origin' });
+    // Bounded: the first task of a project waits for this; a shim that does not answer must not stall it.
+    const listing = await fetchImpl(base, { credentials: 'same-origin', signal: AbortSignal.timeout(LISTING_TIMEOUT_MS) });
     if (!listing.ok) return { ...result, error: `the shim answered HTTP ${listing.status} for ${base}` };
     const { parts } = (await listing.json()) as { parts: Array<{ name: string }> };
     result.parts = parts.length;
