@@ -112,6 +112,9 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
     options.toFolder = { dir: resolve(v['to-folder']!), urlPrefix: v['url-prefix'] ?? 'images/' };
   }
   if (v.embed) {
+    if (options.toFolder && v.shim) {
+      throw new ImportError('--shim needs --label-studio and --project: the plugin finds embeddings by Label Studio project id (with --to-folder the parts go to DIR/embeddings)');
+    }
     if (options.labelStudio && !v.shim && !v['embeddings-dir']) {
       throw new ImportError('--embed with --label-studio needs --shim URL (the shim serves the embeddings to the plugin) or --embeddings-dir DIR');
     }

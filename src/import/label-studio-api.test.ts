@@ -46,6 +46,7 @@ describe('import options', () => {
     expect(() => parseImportOptions(['folder', '--label-studio', 'http://x', '--project', 'abc'], {})).toThrow(/positive whole number/);
     expect(() => parseImportOptions(['folder', '--label-studio', 'http://x', '--project', '1', '--embed'], {})).toThrow(/needs --shim/);
     expect(() => parseImportOptions(['folder', '--to-folder', 'out', '--shim', 'http://s'], {})).toThrow(/only apply with --embed/);
+    expect(() => parseImportOptions(['folder', '--to-folder', 'out', '--embed', '--shim', 'http://s'], {})).toThrow(/--shim needs --label-studio/);
     expect(() => parseImportOptions(['a', 'b', '--to-folder', 'out'], {})).toThrow(/exactly one folder/);
   });
   it('reads the token and URL from the environment', () => {
