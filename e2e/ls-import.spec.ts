@@ -193,5 +193,6 @@ test('each task opens in the editor with its image, suggested from the imported 
     let maxDiff = 0;
     vector.forEach((v, i) => { maxDiff = Math.max(maxDiff, Math.abs(v - node![i])); });
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    console.log(`parity ${key.slice(0, 12)}: max |browser - node| = ${maxDiff.toExponential(2)}`);
   }
 });
