@@ -25,16 +25,19 @@ const IDS = ['import/embed/node', 'import/embed/browser-mt', 'import/embed/brows
 /** The pre-annotate job's batch size (src/project-tools/preannotate-job.ts). */
 const BROWSER_BATCH = 8;
 
-/** Copies the input images into one folder: sample PNGs and (when present) FlowCam TIFFs. */
-function gatherInputs(dir: string): { samples: number; flowcam: number } {
+/**
+ * Copies the input images into one folder: sample PNGs and (when present) FlowCam TIFFs; at
+ * most `limit` of each (smoke runs keep `npm test` short).
+ */
+function gatherInputs(dir: string, limit: number): { samples: number; flowcam: number } {
   mkdirSync(dir, { recursive: true });
   const samplesDir = join(DIST_DEMO, 'samples');
-  const samples = readdirSync(samplesDir).filter((f) => f.endsWith('.png'));
+  const samples = readdirSync(samplesDir).filter((f) => f.endsWith('.png')).sort().slice(0, limit);
   for (const f of samples) copyFileSync(join(samplesDir, f), join(dir, f));
   let flowcam = 0;
   if (existsSync(FLOWCAM_DIR)) {
     mkdirSync(join(dir, 'flowcam'), { recursive: true });
-    for (const f of readdirSync(FLOWCAM_DIR).filter((n) => n.endsWith('.tif'))) {
+    for (const f of readdirSync(FLOWCAM_DIR).filter((n) => n.endsWith('.tif')).sort().slice(0, limit)) {
       copyFileSync(join(FLOWCAM_DIR, f), join(dir, 'flowcam', f));
       flowcam++;
     }
@@ -54,9 +57,9 @@ export const importSection: Section = {
   expected: () => IDS,
   async run(ctx: BenchContext): Promise<Row[]> {
     const { cfg } = ctx;
-    const runs = Math.max(2, Math.min(cfg.runs, 5));
+    const runs = cfg.smoke ? 1 : Math.min(cfg.runs, 5);
     const source = join(ctx.tmp, 'import-source');
-    const inputs = gatherInputs(source);
+    const inputs = gatherInputs(source, cfg.smoke ? 8 : Number.POSITIVE_INFINITY);
     const threads = availableParallelism();
     const what = `${inputs.samples} sample PNGs${inputs.flowcam ? ` + ${inputs.flowcam} FlowCam TIFFs` : ''}, ${cfg.modelId}`;
     const rows: Row[] = [];
