@@ -84,6 +84,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
   const writer = embedder ? new EmbeddingPartWriter(embedder.entry.id, embedder.entry.embeddingSize, options.embeddingTargets ?? {}, options.partSize) : undefined;
   const notEmbedded: Array<{ path: string; detail: string }> = [];
   const progress = createProgress(contents.files.length, options.quiet ?? false);
+  let inFlight: Promise<void> = Promise.resolve();
   try {
     for (let start = 0; start < contents.files.length; start += batchSize) {
       const files = contents.files.slice(start, start + batchSize);
@@ -122,11 +123,18 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
           else toEmbed.push({ imageKey: prepared.displaySha256, pixels: prepared.pixels });
         }
       }
-      // Embeddings first: a task should not exist before its embedding is on its way.
-      if (embedder && writer && toEmbed.length > 0) await writer.add(await embedder.embed(toEmbed));
+      // One batch's inference in flight (onnxruntime-node runs it on its own threads) while the
+      // next batch is read and converted: memory stays bounded to two batches.
+      if (embedder && writer && toEmbed.length > 0) {
+        await inFlight;
+        const running = embedder.embed(toEmbed).then((out) => writer.add(out));
+        running.catch(() => undefined); // rejected before it is awaited: not an unhandled rejection
+        inFlight = running;
+      }
       summary.created += await destination.add(batch);
       progress.tick(files.length);
     }
+    await inFlight;
     if (writer) await writer.close();
     summary.created += await destination.finish();
   } finally {
