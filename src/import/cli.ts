@@ -34,6 +34,7 @@ export async function importCommand(options: ImportOptions): Promise<ImportSumma
       destination,
       batchSize: options.batchSize,
       quiet: options.quiet,
+      embedExisting: options.embed?.existing ?? false,
       ...(embedder ? {
         embedder,
         embeddingTargets: {

@@ -37,6 +37,7 @@ Folder only:
 
 Embeddings (needs onnxruntime-node):
   --embed                  compute embeddings with the plugin's model, for annotators' browsers
+  --embed-existing         --embed, also for images imported earlier without it
   --shim URL               the shim to store them on (npm run shim), which serves them to the plugin
   --embeddings-dir DIR     also (or instead) write the part files into DIR/<model>/
   --manifest PATH          model manifest (default models/manifest.json)
@@ -53,7 +54,7 @@ export interface ImportOptions {
   labelStudio?: { url: string; project: number; token?: string; localFilesRoot?: string; localFilesSubdir: string };
   toFolder?: { dir: string; urlPrefix: string };
   imageKey?: string;
-  embed?: { shimUrl?: string; embeddingsDir?: string; manifest: string; modelId?: string; threads: number };
+  embed?: { shimUrl?: string; embeddingsDir?: string; manifest: string; modelId?: string; threads: number; existing: boolean };
   batchSize: number;
   quiet: boolean;
 }
@@ -76,7 +77,7 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
         'label-studio': { type: 'string' }, project: { type: 'string' }, token: { type: 'string' },
         'local-files-root': { type: 'string' }, 'local-files-subdir': { type: 'string' },
         'to-folder': { type: 'string' }, 'url-prefix': { type: 'string' }, 'image-key': { type: 'string' },
-        embed: { type: 'boolean' }, shim: { type: 'string' }, 'embeddings-dir': { type: 'string' },
+        embed: { type: 'boolean' }, 'embed-existing': { type: 'boolean' }, shim: { type: 'string' }, 'embeddings-dir': { type: 'string' },
         manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string' },
         batch: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -111,7 +112,7 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
   } else {
     options.toFolder = { dir: resolve(v['to-folder']!), urlPrefix: v['url-prefix'] ?? 'images/' };
   }
-  if (v.embed) {
+  if (v.embed || v['embed-existing']) {
     if (options.toFolder && v.shim) {
       throw new ImportError('--shim needs --label-studio and --project: the plugin finds embeddings by Label Studio project id (with --to-folder the parts go to DIR/embeddings)');
     }
@@ -124,6 +125,7 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
       manifest: resolve(v.manifest ?? DEFAULT_MANIFEST),
       ...(v.model ? { modelId: v.model } : {}),
       threads: positiveInt(v.threads, '--threads') ?? availableParallelism(),
+      existing: v['embed-existing'] ?? false,
     };
   } else if (v.shim || v['embeddings-dir'] || v.model || v.manifest || v.threads) {
     throw new ImportError('--shim, --embeddings-dir, --model, --manifest and --threads only apply with --embed');

@@ -91,6 +91,25 @@ describe('runImport to a folder', () => {
   });
 });
 
+describe('runImport --embed-existing', () => {
+  it('embeds images whose tasks were made by an earlier run without --embed, and creates no task', async () => {
+    const { NodeEmbedder } = await import('./node-embedder.ts');
+    const { DEFAULT_MANIFEST } = await import('./import-options.ts');
+    const source = await instrumentFolder();
+    const out = await tempDir();
+    await importToFolder(source, out);
+    const embedder = await NodeEmbedder.create(DEFAULT_MANIFEST, 'resnet-tiny-seeded', 1);
+    try {
+      const later = await runImport({ folder: source, destination: await folderDestination(out, 'images/', 'image'), embedder, embeddingTargets: { dir: join(out, 'embeddings') }, embedExisting: true, quiet: true });
+      expect(later.created).toBe(0);
+      // The 16-bit TIFF and the RGB TIFF (its copy once); the JPEG is left to the browser.
+      expect(later.embedding?.embedded).toBe(2);
+    } finally {
+      await embedder.release();
+    }
+  });
+});
+
 // Real FlowCam crops, read in place from ../shared (never committed).
 const FLOWCAM = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'fixtures', 'flowcam');
 describe.skipIf(!existsSync(FLOWCAM))(`runImport: real FlowCam crops in ${FLOWCAM}`, () => {

@@ -42,6 +42,8 @@ export interface RunImportOptions {
   quiet?: boolean;
   /** Vectors per embedding part (tests use small parts). */
   partSize?: number;
+  /** Also embed images whose tasks exist already (their embeddings were never computed). */
+  embedExisting?: boolean;
 }
 
 /** Runs the import (see the module comment). */
@@ -101,6 +103,11 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
         }
         if (known.has(prepared.sourceSha256)) {
           summary.skipped['already-imported'].push({ path: file.relativePath, detail: 'a task with the same content is already there' });
+          // A project imported without --embed can get its embeddings later (--embed-existing).
+          if (embedder && options.embedExisting && prepared.pixels && embedder.canEmbedExactly(prepared.pixels) && !seen.has(prepared.sourceSha256)) {
+            seen.set(prepared.sourceSha256, file.relativePath);
+            toEmbed.push({ imageKey: prepared.displaySha256, pixels: prepared.pixels });
+          }
           continue;
         }
         const twin = seen.get(prepared.sourceSha256);
