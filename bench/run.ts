@@ -24,10 +24,11 @@ import { indexeddbSection } from './indexeddb.ts';
 import { shimSection } from './shim.ts';
 import { taskOpenSection } from './task-open.ts';
 import { memorySection } from './memory.ts';
+import { importSection } from './import.ts';
 import type { Section } from './section.ts';
 import { formatTable, machineLine, writeReadmeSection, type BenchResult } from './report.ts';
 
-const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection];
+const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection, importSection];
 
 /** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
 export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {

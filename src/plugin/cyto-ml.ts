@@ -19,6 +19,7 @@ import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelCo
 import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
 import { openStore, type Store } from '../store/open-db.ts';
+import { importProjectEmbeddingsOnce } from '../store/embedding-import.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
 import { injectPrediction, preselectChoices, type EditorStoreLike } from './editor-adapter.ts';
 import { LearningSession } from './learning-session.ts';
@@ -136,6 +137,7 @@ export class CytoMl {
       }
       const info = await this.start();
       if (!info) return null;
+      await importProjectEmbeddingsOnce(this.options.shimUrl, ctx.project, info.modelId, this.storePromise); // issue 14: embeddings from `npm run import -- --embed`, once per project
       const t0 = performance.now();
       const embeddings = await this.embedTaskImages(ctx, config.controls);
       const embedMs = performance.now() - t0;

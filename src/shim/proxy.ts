@@ -25,6 +25,7 @@ import { injectScriptTag, pluginScriptTag } from './html-inject.ts';
 import { installJsonErrors } from './http-errors.ts';
 import type { PredictionStore } from './prediction-store.ts';
 import { relayRoutes } from './relay-routes.ts';
+import { embeddingFileRoutes } from './embedding-files.ts';
 import type { ShimCounters } from './shim-counters.ts';
 import { registerStaticFiles } from './static-files.ts';
 
@@ -46,6 +47,8 @@ export interface ProxyOptions {
   store: PredictionStore;
   counters: ShimCounters;
   logger: FastifyBaseLogger;
+  /** The shim's data folder (embedding parts, issue 14); absent: no embedding routes on the proxy. */
+  dataDir?: string;
 }
 
 const DECODERS: Record<string, () => Transform> = {
@@ -107,6 +110,7 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
     own.removeContentTypeParser('text/plain');
     await own.register(relayRoutes, { prefix: PROXY_PREFIX, store: options.store, counters: options.counters });
     await registerStaticFiles(own, { pluginDir: options.pluginDir, modelsDir: options.modelsDir, prefix: PROXY_PREFIX });
+    if (options.dataDir) await own.register(embeddingFileRoutes, { prefix: PROXY_PREFIX, dataDir: options.dataDir }); // issue 14
   });
 
   // Everything else: to Label Studio, bodies streamed through untouched.

@@ -20,6 +20,7 @@ import { openPredictionStore } from './prediction-store.ts';
 import { createProxy } from './proxy.ts';
 import { relayRoutes } from './relay-routes.ts';
 import { createCounters } from './shim-counters.ts';
+import { embeddingFileRoutes } from './embedding-files.ts';
 import { registerStaticFiles } from './static-files.ts';
 
 /** A started shim. */
@@ -94,6 +95,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
     });
     await app.register(relayRoutes, { store, counters });
     await app.register(mlBackendRoutes, { store, counters, basicAuth: options.basicAuth, bodyLimit: options.bodyLimit });
+    await app.register(embeddingFileRoutes, { dataDir: options.dataDir }); // issue 14: pre-computed embeddings
 
     const url = await listen(app, options.port, options.host, 'ML backend server', '--port');
     let proxyUrl: string | undefined;
@@ -106,6 +108,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
         store,
         counters,
         logger: app.log,
+        dataDir: options.dataDir, // issue 14: the proxy serves the embedding parts too
       });
       proxyUrl = await listen(proxy, options.proxyPort, options.host, 'Label Studio proxy', '--proxy-port');
       app.log.info({ proxyUrl, labelStudio: options.labelStudioUrl }, 'open Label Studio through the proxy to get the plugin');
