@@ -16,7 +16,7 @@
  * Content-Security-Policy: when the page's policy names a script nonce, the tag carries it
  * (so `script-src 'nonce-…' 'strict-dynamic'` pages run the plugin instead of refusing it).
  */
-import { compose, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { RewritingStream } from 'parse5-html-rewriting-stream';
 
@@ -65,47 +65,94 @@ export function isUtf16(charset: string | undefined): boolean {
   return charset !== undefined && /^utf-?16/.test(charset);
 }
 
+/** Decoded HTML the tokenizer looks through for the head; past it the page passes untouched. */
+export const INJECT_SCAN_LIMIT = 1024 * 1024;
+
 /**
- * A Transform (Buffer in, Buffer out) that injects `tag` into the HTML flowing through it.
- * `nonce`: a nonce to add when the header had none but the page's own scripts carry one.
+ * A Transform (Buffer in, Buffer out) that injects the tag into the HTML flowing through it.
+ * The tokenizer only runs until the tag is in (or {@link INJECT_SCAN_LIMIT} characters went by
+ * without a head): from then on bytes pass straight through, so a page of any size costs one
+ * copy, and a page of megabytes of text without tags (parse5 collects text runs) costs no more
+ * than the limit. Every token the tokenizer finished is emitted as its raw source; on the
+ * switch, the input it had not finished is emitted raw from the last finished token's end.
+ * `headerNonce`: the CSP nonce from the response headers; else a page script's own nonce.
  */
 export function createInjectingStream(tagFor: (nonce?: string) => string, headerNonce?: string): Transform {
-  // Typed as Transform for callers; it is a Duplex (compose) that behaves as one.
   const rewriter = new RewritingStream();
-  let done = false;
+  // eslint-disable-next-line prefer-const -- the handlers above push into it
+  let out: Transform;
+  let injected = false;
+  let passThrough = false;
   let pageNonce = headerNonce;
-  const inject = () => {
-    if (done) return;
-    done = true;
-    rewriter.emitRaw(tagFor(pageNonce));
-  };
-  rewriter.on('startTag', (tag, raw) => {
-    if (!done) {
-      if (tag.tagName === 'script' && tag.attrs.some((a) => a.name === INJECTED_MARKER)) done = true; // already there
-      else if (tag.tagName === 'script' && pageNonce === undefined) pageNonce = tag.attrs.find((a) => a.name === 'nonce')?.value;
-      else if (tag.tagName === 'body') inject();
-    }
-    rewriter.emitRaw(raw);
-  });
-  rewriter.on('endTag', (tag, raw) => {
-    if (!done && (tag.tagName === 'head' || tag.tagName === 'body' || tag.tagName === 'html')) inject();
-    rewriter.emitRaw(raw);
-  });
+  // Input not yet emitted: `pending` holds the characters from absolute offset `pendingStart`.
+  let pending = '';
+  let pendingStart = 0;
+  let fed = 0;
 
-  // latin-1 strings in and out (see the file comment); the rewriter takes and gives strings.
-  const decode = new Transform({
-    readableObjectMode: true,
+  const emitUpTo = (end: number, extra = '') => {
+    const raw = pending.slice(0, end - pendingStart);
+    pending = pending.slice(end - pendingStart);
+    pendingStart = end;
+    out.push(Buffer.from(raw + extra, 'latin1'));
+  };
+  const inject = () => {
+    if (injected) return '';
+    injected = true;
+    return tagFor(pageNonce);
+  };
+  type Located = { sourceCodeLocation?: { startOffset: number; endOffset: number } | null };
+  const on = (token: Located, before = '') => {
+    const loc = token.sourceCodeLocation;
+    if (!loc) return;
+    if (before) emitUpTo(loc.startOffset, before);
+    emitUpTo(loc.endOffset);
+  };
+  rewriter.on('startTag', (tag) => {
+    let before = '';
+    if (!injected) {
+      if (tag.tagName === 'script' && tag.attrs.some((a) => a.name === INJECTED_MARKER)) injected = true; // already there
+      else if (tag.tagName === 'script' && pageNonce === undefined) pageNonce = tag.attrs.find((a) => a.name === 'nonce')?.value;
+      else if (tag.tagName === 'body') before = inject();
+    }
+    on(tag, before);
+  });
+  rewriter.on('endTag', (tag) => on(tag, !injected && ['head', 'body', 'html'].includes(tag.tagName) ? inject() : ''));
+  for (const event of ['text', 'comment', 'doctype'] as const) rewriter.on(event, (token: Located) => on(token));
+
+  const switchToPassThrough = () => {
+    passThrough = true;
+    rewriter.stop();
+    if (pending.length > 0) emitUpTo(pendingStart + pending.length);
+  };
+
+  out = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      callback(null, chunk.toString('latin1'));
+      try {
+        if (passThrough) return callback(null, chunk);
+        const text = chunk.toString('latin1');
+        pending += text;
+        fed += text.length;
+        rewriter._transformChunk(text);
+        if (injected || fed > INJECT_SCAN_LIMIT) switchToPassThrough();
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    flush(callback: TransformCallback) {
+      try {
+        if (!passThrough) {
+          (rewriter as unknown as { lastChunkWritten: boolean }).lastChunkWritten = true;
+          rewriter._transformChunk('');
+          switchToPassThrough(); // whatever the tokenizer dropped at the end (a torn tag) still goes out
+        }
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
     },
   });
-  const encode = new Transform({
-    decodeStrings: false,
-    transform(chunk: string | Buffer, _encoding, callback: TransformCallback) {
-      callback(null, typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
-    },
-  });
-  return compose(decode, rewriter, encode) as unknown as Transform;
+  return out;
 }
 
 /** Returns `html` with `tag` injected (whole-string form of {@link createInjectingStream}, for tests and small pages). */

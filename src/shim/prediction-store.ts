@@ -83,9 +83,20 @@ export class StoreFullError extends Error {
 
 type Key = [string] | [string, string] | [string, string, number];
 
+/**
+ * True for a failed commit: disk full (ENOSPC, 28), or an I/O error (EIO, 5, which a full
+ * tmpfs reports from the sync) or lmdb-js's "Commit failed": LMDB aborted the transaction, so
+ * nothing of it was stored.
+ */
 function isDiskFull(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown };
-  return e?.code === 'ENOSPC' || e?.code === 28 || /ENOSPC|No space left|MDB_MAP_FULL|disk full/i.test(String(e?.message ?? ''));
+  return e?.code === 'ENOSPC' || e?.code === 28 || e?.code === 5 || e?.code === 'EIO' ||
+    /ENOSPC|No space left|MDB_MAP_FULL|disk full|Commit failed|Input\/output error/i.test(String(e?.message ?? ''));
+}
+
+/** lmdb-js write calls return promises that reject with the commit; the commit's own promise reports it. */
+function quiet(result: unknown): void {
+  if (result && typeof (result as Promise<unknown>).catch === 'function') (result as Promise<unknown>).catch(() => undefined);
 }
 
 /** The store; create with {@link openPredictionStore}. */
@@ -140,16 +151,16 @@ export class PredictionStore {
       const before = old.length;
       list.push(p);
       while (list.length > this.limits.versionsPerTask) list.shift();
-      void this.db.put(key, list);
+      quiet(this.db.put(key, list));
       added.set(p.project, (added.get(p.project) ?? 0) + list.length - before);
-      void this.db.put(['v', p.project], p.model_version);
+      quiet(this.db.put(['v', p.project], p.model_version));
     }
     for (const [project, delta] of added) {
       const count = ((this.db.get(['n', project]) as number | undefined) ?? 0) + delta;
       if (count > this.limits.predictionsPerProject) {
         return `project ${project} would hold ${count} predictions, more than the limit of ${this.limits.predictionsPerProject}`;
       }
-      void this.db.put(['n', project], count);
+      quiet(this.db.put(['n', project], count));
     }
     return undefined;
   }
@@ -184,7 +195,7 @@ export class PredictionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.db.flushed;
+    await Promise.resolve(this.db.flushed).catch(() => undefined); // a failed commit was already reported to its writer
     await this.db.close();
     await this.lock.release();
   }

@@ -136,6 +136,9 @@ function sendInjected(request: AnyRequest, reply: AnyReply, source: Readable, re
     if (!started) {
       started = true;
       badGateway(reply, `could not read the page from Label Studio at ${origin}: ${error.message}`);
+    } else {
+      // The status line is out: end this one response early (the client sees it cut).
+      (reply.raw as { destroy(): void }).destroy();
     }
   });
   output.once('readable', () => {

@@ -78,7 +78,7 @@ export const relayRoutes: FastifyPluginAsync<RelayRoutesOptions> = async (app, {
       if (error instanceof StoreLimitError) return reply.code(507).send({ error: `not stored: ${error.message}` });
       if (error instanceof StoreFullError) {
         request.log.error({ err: error }, 'prediction not stored: disk full');
-        return reply.code(507).send({ error: 'not stored: the shim\'s disk is full; free space on its data dir, then post again' });
+        return reply.code(507).send({ error: 'not stored: the shim could not write to its data dir (disk full?); free space there, then post again' });
       }
       throw error;
     }

@@ -85,7 +85,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
   }
   let store;
   try {
-    store = await openPredictionStore(options.dataDir, app.log);
+    store = await openPredictionStore(options.dataDir, app.log, options.storeLimits);
   } catch (error) {
     await app.close();
     throw error;
