@@ -133,7 +133,10 @@ export class PredictionStore {
         return refused === undefined ? undefined : ABORT;
       });
     } catch (error) {
-      if (isDiskFull(error)) throw new StoreFullError('the shim\'s disk is full');
+      // lmdb-js's "Commit failed" carries the cause as a promise (`commitError`) that rejects.
+      const cause = (error as { commitError?: Promise<unknown> }).commitError;
+      const detail = cause ? await cause.then(() => error, (reason: unknown) => reason) : error;
+      if (isDiskFull(error) || isDiskFull(detail)) throw new StoreFullError(`the shim could not write its store: ${(detail as Error).message}`);
       throw error;
     }
     if (refused !== undefined) throw new StoreLimitError(refused);
@@ -245,7 +248,9 @@ export async function openPredictionStore(
   const path = join(dataDir, STORE_DIR);
   let db: RootDatabase<unknown, Key>;
   try {
-    db = open<unknown, Key>({ path, overlappingSync: false, compression: false });
+    // eventTurnBatching off: with it, lmdb-js opens a batch promise per event turn that no
+    // caller holds, and a failed commit (disk full) rejects it unhandled, which ends the process.
+    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false });
   } catch (error) {
     await lock.release();
     throw error;
