@@ -92,6 +92,8 @@ afterAll(async () => {
   await dirs.cleanup();
 });
 
+// The issue asks for no stall over ~50 ms; doubled for a 2-core machine shared with other jobs.
+const STALL_BUDGET_MS = 100;
 const BASIC = { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` };
 const html = { accept: 'text/html' };
 
@@ -100,8 +102,18 @@ async function proxyAlive(): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-/** Largest gap between 5 ms timer ticks while `work` runs: how long the event loop stalled. */
+/**
+ * How long the event loop stalled while `work` ran: the largest gap between 5 ms timer ticks,
+ * the smallest over three runs (on a shared machine the process is sometimes descheduled, which
+ * looks like a stall once; a real stall shows in every run).
+ */
 async function maxStall(work: () => Promise<unknown>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i += 1) runs.push(await oneStall(work));
+  return Math.min(...runs);
+}
+
+async function oneStall(work: () => Promise<unknown>): Promise<number> {
   let last = performance.now();
   let worst = 0;
   const timer = setInterval(() => {
@@ -143,9 +155,16 @@ describe('2: bounded work and answers for any accepted body', () => {
     expect(answer!.status).toBe(400);
     expect(JSON.stringify(answer!.json).length).toBeLessThan(2000);
     expect(answer!.json.error).toMatch(/too many predictions/);
-    // Goal ~50 ms; what remains is JSON.parse of the 1 MiB body itself (100-450 ms measured on
-    // the shared 2-core VM under a parallel suite). Bound here: no multi-second stall (was 22 s).
-    expect(stall).toBeLessThan(1000);
+    expect(stall).toBeLessThan(STALL_BUDGET_MS);
+  });
+
+  it('answers an 8 MB Label Studio /predict body without stalling the loop', async () => {
+    const body = JSON.stringify(lsPredictBody(Array.from({ length: 17_000 }, (_, i) => i + 1)));
+    expect(body.length).toBeGreaterThan(7_000_000);
+    let answer: Awaited<ReturnType<typeof postJson>> | undefined;
+    const stall = await maxStall(async () => { answer = await postJson(`${shim.url}/predict`, body, BASIC); });
+    expect(answer!.status).toBe(200);
+    expect(stall).toBeLessThan(STALL_BUDGET_MS);
   });
 
   it('lists the first few problems of an invalid post and counts the rest', async () => {

@@ -1,6 +1,7 @@
 /**
  * The shim's JSON body parser: fastify's own (secure-json-parse) plus a nesting-depth limit
- * checked before parsing, and errors that say what was wrong.
+ * checked before parsing, errors that say what was wrong, and large bodies parsed off the
+ * event loop (json-worker.ts).
  *
  * Why a depth limit: Label Studio's payloads nest a handful of levels (task → predictions →
  * result → value → choices); 800 KB of `[[[[...]]]]` made the schema validator recurse for
@@ -9,6 +10,8 @@
  */
 import sjson from 'secure-json-parse';
 import type { FastifyInstance } from 'fastify';
+import { JsonWorker, WORKER_THRESHOLD } from './json-worker.ts';
+import type { Reduction } from './json-worker.ts';
 
 /** Deepest nesting of arrays/objects accepted (Label Studio's deepest is about 8). */
 export const MAX_JSON_DEPTH = 32;
@@ -48,27 +51,58 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new BodyError('the request body is empty: send a JSON body');
   if (jsonDepth(text) < 0) {
-    throw new BodyError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused (Label Studio's payloads nest about 8)`);
+    throw new BodyError(DEPTH_MESSAGE);
   }
   try {
     return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     const message = (error as Error).message;
     if (/forbidden prototype property/i.test(message)) {
-      throw new BodyError('the body has a "__proto__" or "constructor.prototype" key (prototype poisoning), which is refused: remove it');
+      throw new BodyError(PROTO_MESSAGE);
     }
     throw new BodyError(`malformed JSON body: ${message} (send a JSON body)`);
   }
 }
 
-/** Replaces the app's `application/json` parser with {@link parseJsonBody}. */
-export function installJsonBodyParser(app: FastifyInstance): void {
+/** Most predictions in one relay post (the plugin posts one, the project tools batches of 100). */
+export const RELAY_MAX_ITEMS = 2000;
+
+/** The relay's refusal of an over-long array (same words inline and from the worker). */
+export function tooManyMessage(count: number): string {
+  return `too many predictions in one post: ${count}; send at most ${RELAY_MAX_ITEMS} per request`;
+}
+
+const DEPTH_MESSAGE = `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused (Label Studio's payloads nest about 8)`;
+const PROTO_MESSAGE = 'the body has a "__proto__" or "constructor.prototype" key (prototype poisoning), which is refused: remove it';
+
+let sharedWorker: JsonWorker | undefined;
+
+/**
+ * Replaces the app's `application/json` parser: {@link parseJsonBody} inline for small bodies,
+ * the JSON worker (json-worker.ts) for large ones, which hands back only what `reduction`'s
+ * route reads.
+ */
+export function installJsonBodyParser(app: FastifyInstance, reduction: Reduction): void {
+  // Started now, not on the first large body: starting a worker costs the main thread ~20-50 ms.
+  sharedWorker ??= new JsonWorker({ maxDepth: MAX_JSON_DEPTH, relayMaxItems: RELAY_MAX_ITEMS });
+  sharedWorker.warm();
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (_request: unknown, body: string | Buffer) => {
+    const text = body as string;
+    if (text.length < WORKER_THRESHOLD) {
+      const value = parseJsonBody(text);
+      if (reduction === 'relay' && Array.isArray(value) && value.length > RELAY_MAX_ITEMS) throw new BodyError(tooManyMessage(value.length));
+      return value;
     }
+    const answer = await sharedWorker!.parse(text, reduction);
+    if (!answer.ok) {
+      if (answer.error === 'depth') throw new BodyError(DEPTH_MESSAGE);
+      if (answer.error === 'proto') throw new BodyError(PROTO_MESSAGE);
+      throw new BodyError(`malformed JSON body: ${answer.error.replace(/^syntax:/, '')} (send a JSON body)`);
+    }
+    if (reduction !== 'relay') return answer.value;
+    const relay = answer.value as { tooMany?: number; value?: unknown };
+    if (relay.tooMany !== undefined) throw new BodyError(tooManyMessage(relay.tooMany));
+    return relay.value;
   });
 }

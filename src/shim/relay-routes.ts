@@ -13,7 +13,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { projectKey, validateTaskPrediction } from '../labelstudio/prediction-schema.ts';
 import type { TaskPrediction } from '../labelstudio/types.ts';
-import { installJsonBodyParser } from './json-body.ts';
+import { installJsonBodyParser, RELAY_MAX_ITEMS, tooManyMessage } from './json-body.ts';
 import { StoreFullError, StoreLimitError } from './prediction-store.ts';
 import type { PredictionStore } from './prediction-store.ts';
 import type { RelayAuthorizer } from './relay-auth.ts';
@@ -21,8 +21,6 @@ import type { ShimCounters } from './shim-counters.ts';
 
 /** Largest relay body: ~3,000 predictions of a four-control config. */
 export const RELAY_BODY_LIMIT = 1024 * 1024;
-/** Most predictions in one post (the plugin posts one, the project tools batches of 100). */
-export const RELAY_MAX_ITEMS = 2000;
 /** Problems listed in a 400 answer; the rest are counted. */
 export const MAX_ERRORS_SHOWN = 5;
 
@@ -36,13 +34,13 @@ export interface RelayRoutesOptions {
 
 /** Fastify plugin with `POST /api/predictions` (mount under a prefix in proxy mode). */
 export const relayRoutes: FastifyPluginAsync<RelayRoutesOptions> = async (app, { store, counters, authorize }) => {
-  installJsonBodyParser(app);
+  installJsonBodyParser(app, 'relay');
   app.post('/api/predictions', { bodyLimit: RELAY_BODY_LIMIT }, async (request, reply) => {
     const body = request.body;
     const items = Array.isArray(body) ? body : [body];
     if (items.length === 0) return reply.code(400).send({ error: 'no predictions: the array is empty' });
     if (items.length > RELAY_MAX_ITEMS) {
-      return reply.code(400).send({ error: `too many predictions in one post: ${items.length}; send at most ${RELAY_MAX_ITEMS} per request` });
+      return reply.code(400).send({ error: tooManyMessage(items.length) }); // (arrays are refused while parsing; a safety net)
     }
 
     const valid: TaskPrediction[] = [];
