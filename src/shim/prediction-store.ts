@@ -24,7 +24,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ABORT, open } from 'lmdb';
+import { open } from 'lmdb';
 import type { RootDatabase } from 'lmdb';
 import { projectKey } from '../labelstudio/prediction-schema.ts';
 import type { TaskPrediction } from '../labelstudio/types.ts';
@@ -126,11 +126,10 @@ export class PredictionStore {
     const stored: StoredPrediction[] = predictions.map((p) => ({ ...p, project: projectKey(p.project), received_at: receivedAt }));
     let refused: string | undefined;
     try {
-      // childTransaction: a limit refusal (ABORT) rolls back only this post, never the other
-      // posts lmdb-js commits in the same batch.
-      await this.db.childTransaction(() => {
+      // One transaction callback (lmdb-js batches concurrent ones into one commit): it reads,
+      // decides, and writes nothing when it refuses, so no abort is needed.
+      await this.db.transaction(() => {
         refused = this.write(stored);
-        return refused === undefined ? undefined : ABORT;
       });
     } catch (error) {
       // lmdb-js's "Commit failed" carries the cause as a promise (`commitError`) that rejects.
@@ -146,25 +145,34 @@ export class PredictionStore {
 
   /** Runs inside the write transaction; returns why it refuses (then aborted), else undefined. */
   private write(stored: StoredPrediction[]): string | undefined {
-    const added = new Map<string, number>();
+    // Read and decide everything first, write only when the post is accepted: nothing to undo.
+    const lists = new Map<string, { key: Key; list: StoredPrediction[]; before: number; project: string }>();
     for (const p of stored) {
-      const key: Key = ['t', p.project, p.task];
-      const old = (this.db.get(key) as StoredPrediction[] | undefined) ?? [];
-      const list = old.filter((q) => q.model_version !== p.model_version);
-      const before = old.length;
-      list.push(p);
-      while (list.length > this.limits.versionsPerTask) list.shift();
-      quiet(this.db.put(key, list));
-      added.set(p.project, (added.get(p.project) ?? 0) + list.length - before);
-      quiet(this.db.put(['v', p.project], p.model_version));
+      const id = `${p.project}\u0000${p.task}`;
+      const entry = lists.get(id) ?? (() => {
+        const key: Key = ['t', p.project, p.task];
+        const old = (this.db.get(key) as StoredPrediction[] | undefined) ?? [];
+        const e = { key, list: [...old], before: old.length, project: p.project };
+        lists.set(id, e);
+        return e;
+      })();
+      entry.list = entry.list.filter((q) => q.model_version !== p.model_version);
+      entry.list.push(p);
+      while (entry.list.length > this.limits.versionsPerTask) entry.list.shift();
     }
-    for (const [project, delta] of added) {
-      const count = ((this.db.get(['n', project]) as number | undefined) ?? 0) + delta;
+    const counts = new Map<string, number>();
+    for (const e of lists.values()) {
+      const count = (counts.get(e.project) ?? ((this.db.get(['n', e.project]) as number | undefined) ?? 0)) + e.list.length - e.before;
+      counts.set(e.project, count);
+    }
+    for (const [project, count] of counts) {
       if (count > this.limits.predictionsPerProject) {
         return `project ${project} would hold ${count} predictions, more than the limit of ${this.limits.predictionsPerProject}`;
       }
-      quiet(this.db.put(['n', project], count));
     }
+    for (const e of lists.values()) quiet(this.db.put(e.key, e.list));
+    for (const [project, count] of counts) quiet(this.db.put(['n', project], count));
+    for (const p of stored) quiet(this.db.put(['v', p.project], p.model_version));
     return undefined;
   }
 
@@ -250,7 +258,9 @@ export async function openPredictionStore(
   try {
     // eventTurnBatching off: with it, lmdb-js opens a batch promise per event turn that no
     // caller holds, and a failed commit (disk full) rejects it unhandled, which ends the process.
-    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false });
+    // cache: decoded values of recent keys stay in memory (a /predict of 100 tasks then decodes
+    // nothing); the lock makes this process the only writer, so the cache never goes stale.
+    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false, cache: true });
   } catch (error) {
     await lock.release();
     throw error;
