@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     if (error instanceof MissingBuildError || error instanceof PortInUseError || error instanceof DataDirError || error instanceof DataDirLockedError) {
       process.stderr.write(`cyto-ml shim: ${error.message}\n`);
     } else {
-      process.stderr.write(`cyto-ml shim: could not start: ${(error as Error).stack ?? String(error)}\n`);
+      // One sentence for people; the stack only when asked for (LOG_LEVEL=debug or trace).
+      const detail = ['debug', 'trace'].includes(parsed.options.logLevel) ? (error as Error).stack : (error as Error).message;
+      process.stderr.write(`cyto-ml shim: could not start: ${detail ?? String(error)}\n`);
     }
     process.exit(EXIT_START_FAILED);
   }
