@@ -65,6 +65,25 @@ describe.skipIf(unavailable !== undefined)('with a real Label Studio 1.12', () =
     expect((await relay(tasks[1], 'v1', 'Debris')).status).toBe(201);
   });
 
+  it('through the proxy, accepts the relay post of a logged-in member (session cookie) and refuses others', async () => {
+    const proxy = shim.proxyUrl!;
+    const loginPage = await fetch(`${proxy}/user/login/`);
+    const csrfCookie = loginPage.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('csrftoken='))!;
+    const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await loginPage.text())![1];
+    const login = await fetch(`${proxy}/user/login/`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie, referer: `${proxy}/user/login/` },
+      body: new URLSearchParams({ csrfmiddlewaretoken: formToken, email: ls.email, password: ls.password }),
+    });
+    expect(login.status).toBe(302);
+    const session = login.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sessionid='))!;
+    expect(session).toBeDefined();
+    const viaProxy = (cookie: string, task: number) =>
+      postJson(`${proxy}/cyto-ml/api/predictions`, relayedPrediction(task, String(project), 'v1'), { cookie });
+    expect((await viaProxy(`${csrfCookie}; sessionid=not-a-session`, tasks[0])).status).toBe(403);
+    expect((await viaProxy(`${csrfCookie}; ${session}`, tasks[0])).status).toBe(201);
+  });
+
   it('Retrieve stores one prediction per predicted task, none empty, and no duplicate when run again', async () => {
     await ls.api('POST', '/api/ml/', {
       url: shim.url, project, title: 'cyto-ml', auth_method: 'BASIC_AUTH', basic_auth_user: BASIC.user, basic_auth_pass: BASIC.pass,
