@@ -28,6 +28,11 @@ function fakeLabelStudio(): Server {
         res.write('<html><head>');
         setTimeout(() => res.destroy(), 20);
         return;
+      case '/binary-closes-mid-body/':
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 100_000 });
+        res.write(Buffer.alloc(1000, 1));
+        setTimeout(() => res.destroy(), 20);
+        return;
       case '/corrupt-gzip/':
         res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
         return res.end(Buffer.from('this is not gzip at all, only pretending'));
@@ -138,7 +143,7 @@ describe('1: one bad upstream answer never kills the proxy', () => {
     await proxyAlive();
     // A bomb, or an upstream closing after its first bytes: the answer has started
     // (streamed), so it is cut short; only that response.
-    for (const path of ['/gzip-bomb/', '/closes-mid-body/']) {
+    for (const path of ['/gzip-bomb/', '/closes-mid-body/', '/binary-closes-mid-body/']) {
       const outcome = await fetch(proxy + path, { headers: html }).then((r) => r.text()).then(() => 'complete', () => 'cut');
       expect(outcome, path).toBe('cut');
       await proxyAlive();
