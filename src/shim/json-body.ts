@@ -22,18 +22,28 @@ export class BodyError extends Error {
   override name = 'BodyError';
 }
 
-/** Depth of the deepest array/object in JSON text (strings skipped), or -1 past `limit`. */
+/**
+ * Depth of the deepest array/object in JSON text, or -1 past `limit`. Strings are skipped with
+ * `indexOf` (most of a Label Studio payload is strings: URLs, dates), so the scan costs a few
+ * microseconds per kilobyte.
+ */
 export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i += 1; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
+    if (c === 34) {
+      // Jump to the closing quote: one not preceded by an odd number of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end > 0) {
+        let slashes = 0;
+        for (let j = end - 1; text.charCodeAt(j) === 92; j -= 1) slashes += 1;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return max; // unterminated: JSON.parse reports it
+      i = end;
+    } else if (c === 91 || c === 123) {
       depth += 1;
       if (depth > max) {
         max = depth;
@@ -42,6 +52,14 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
     } else if (c === 93 || c === 125) depth -= 1;
   }
   return max;
+}
+
+/**
+ * True when the text could hold a `__proto__` or `constructor` key, spelled out or with
+ * `\u` escapes; only such bodies need secure-json-parse's slower checks.
+ */
+function mayPoison(text: string): boolean {
+  return text.includes('proto') || text.includes('constructor') || text.includes('\\u');
 }
 
 /**
@@ -54,7 +72,7 @@ export function parseJsonBody(text: string): unknown {
     throw new BodyError(DEPTH_MESSAGE);
   }
   try {
-    return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return mayPoison(text) ? sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }) : JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
     if (/forbidden prototype property/i.test(message)) {

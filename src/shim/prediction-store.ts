@@ -83,6 +83,13 @@ export class StoreFullError extends Error {
 
 type Key = [string] | [string, string] | [string, string, number];
 
+/** Task lists kept decoded in memory (about 0.5 KB each: a few MB at most). */
+const READ_CACHE_TASKS = 20_000;
+
+function cacheId(project: string, task: number): string {
+  return `${project}\u0000${task}`;
+}
+
 /**
  * True for a failed commit: disk full (ENOSPC, 28), or an I/O error (EIO, 5, which a full
  * tmpfs reports from the sync) or lmdb-js's "Commit failed": LMDB aborted the transaction, so
@@ -103,6 +110,13 @@ function quiet(result: unknown): void {
 export class PredictionStore {
   private appended = 0;
   private closed = false;
+  /**
+   * Decoded task lists recently read or written (insertion order = recency). An LMDB read with
+   * an array key and a msgpack decode costs ~4 µs; a `/predict` of 100 tasks asks for 100.
+   * Safe because this process is the only writer (the data dir lock), and filled only after a
+   * commit succeeds.
+   */
+  private readonly recent = new Map<string, StoredPrediction[]>();
 
   /** Use {@link openPredictionStore}. */
   constructor(
@@ -128,9 +142,14 @@ export class PredictionStore {
     try {
       // One transaction callback (lmdb-js batches concurrent ones into one commit): it reads,
       // decides, and writes nothing when it refuses, so no abort is needed.
+      let written: Map<string, StoredPrediction[]> | undefined;
       await this.db.transaction(() => {
-        refused = this.write(stored);
+        const outcome = this.write(stored);
+        if (typeof outcome === 'string') refused = outcome;
+        else written = outcome;
       });
+      // Committed: now the read cache may show it (never before: a failed commit shows nothing).
+      for (const [id, list] of written ?? []) this.remember(id, list);
     } catch (error) {
       // lmdb-js's "Commit failed" carries the cause as a promise (`commitError`) that rejects.
       const cause = (error as { commitError?: Promise<unknown> }).commitError;
@@ -143,12 +162,15 @@ export class PredictionStore {
     return stored;
   }
 
-  /** Runs inside the write transaction; returns why it refuses (then aborted), else undefined. */
-  private write(stored: StoredPrediction[]): string | undefined {
+  /**
+   * Runs inside the write transaction; returns why it refuses (nothing written), else the task
+   * lists it wrote, by cache id.
+   */
+  private write(stored: StoredPrediction[]): string | Map<string, StoredPrediction[]> {
     // Read and decide everything first, write only when the post is accepted: nothing to undo.
     const lists = new Map<string, { key: Key; list: StoredPrediction[]; before: number; project: string }>();
     for (const p of stored) {
-      const id = `${p.project}\u0000${p.task}`;
+      const id = cacheId(p.project, p.task);
       const entry = lists.get(id) ?? (() => {
         const key: Key = ['t', p.project, p.task];
         const old = (this.db.get(key) as StoredPrediction[] | undefined) ?? [];
@@ -173,12 +195,24 @@ export class PredictionStore {
     for (const e of lists.values()) quiet(this.db.put(e.key, e.list));
     for (const [project, count] of counts) quiet(this.db.put(['n', project], count));
     for (const p of stored) quiet(this.db.put(['v', p.project], p.model_version));
-    return undefined;
+    return new Map([...lists].map(([id, e]) => [id, e.list]));
+  }
+
+  private remember(id: string, list: StoredPrediction[]): void {
+    this.recent.delete(id);
+    this.recent.set(id, list);
+    if (this.recent.size > READ_CACHE_TASKS) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** Every stored prediction of a task (one per model version, oldest first). */
   versions(project: string | number, task: number): StoredPrediction[] {
-    return (this.db.get(['t', projectKey(project), task]) as StoredPrediction[] | undefined) ?? [];
+    const key = projectKey(project);
+    const id = cacheId(key, task);
+    const cached = this.recent.get(id);
+    if (cached) return cached;
+    const list = (this.db.get(['t', key, task]) as StoredPrediction[] | undefined) ?? [];
+    if (list.length > 0) this.remember(id, list);
+    return list;
   }
 
   /** The latest prediction for a task of a project (`"12"` or `"12.1700000000"`), if any. */
@@ -258,9 +292,7 @@ export async function openPredictionStore(
   try {
     // eventTurnBatching off: with it, lmdb-js opens a batch promise per event turn that no
     // caller holds, and a failed commit (disk full) rejects it unhandled, which ends the process.
-    // cache: decoded values of recent keys stay in memory (a /predict of 100 tasks then decodes
-    // nothing); the lock makes this process the only writer, so the cache never goes stale.
-    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false, cache: true });
+    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false });
   } catch (error) {
     await lock.release();
     throw error;
