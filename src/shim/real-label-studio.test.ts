@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningShim } from './server.ts';
 import { postJson, relayedPrediction, startTestShim, makeTempDirs } from './test-fixtures.ts';
 import type { TempDirs } from './test-fixtures.ts';
-import { realLabelStudioUnavailable, startRealLabelStudio } from './testing/real-label-studio.ts';
+import { freePort, realLabelStudioUnavailable, startRealLabelStudio } from './testing/real-label-studio.ts';
 import type { RealLabelStudio } from './testing/real-label-studio.ts';
 
-// Ports from this checkout's range; override with LS_TEST_PORT / SHIM_TEST_PORT.
-const LS_PORT = Number(process.env.LS_TEST_PORT ?? 4480);
-const SHIM_PORT = Number(process.env.SHIM_TEST_PORT ?? 4481);
+// Free ports unless LS_TEST_PORT / SHIM_TEST_PORT name them.
+const portFrom = async (variable: string) => (process.env[variable] ? Number(process.env[variable]) : freePort());
 const CONFIG = '<View><Image name="image" value="$image"/><Choices name="organism_type" toName="image">' +
   '<Choice value="Plankton"/><Choice value="Debris"/><Choice value="Not-plankton"/></Choices></View>';
 const BASIC = { user: 'ls-backend', pass: 'b4sic-pass' };
@@ -28,9 +27,9 @@ describe.skipIf(unavailable !== undefined)('with a real Label Studio 1.12', () =
   let tasks: number[];
 
   beforeAll(async () => {
-    ls = await startRealLabelStudio(LS_PORT);
+    ls = await startRealLabelStudio(await portFrom('LS_TEST_PORT'));
     dirs = await makeTempDirs();
-    shim = await startTestShim(dirs, { port: SHIM_PORT, labelStudioUrl: ls.url, basicAuth: BASIC });
+    shim = await startTestShim(dirs, { port: await portFrom('SHIM_TEST_PORT'), labelStudioUrl: ls.url, basicAuth: BASIC });
     project = (await ls.api('POST', '/api/projects/', { title: 'cyto-ml shim test', label_config: CONFIG })).id;
     await ls.api('POST', `/api/projects/${project}/import`, [1, 2, 3].map((i) => ({ image: `http://127.0.0.1:1/plankton-${i}.png` })));
     const listed = await ls.api('GET', `/api/tasks/?project=${project}&page_size=100`);
