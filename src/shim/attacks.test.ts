@@ -97,8 +97,10 @@ afterAll(async () => {
   await dirs.cleanup();
 });
 
-// The issue asks for no stall over ~50 ms; doubled for a 2-core machine shared with other jobs.
-const STALL_BUDGET_MS = 100;
+// The issue asks for no stall over ~50 ms. On a shared 2-core machine the test process itself is
+// often descheduled for tens of milliseconds, so a stall is judged against the gaps the same
+// timer shows while the loop is idle for as long, measured right after (the baseline).
+const STALL_BUDGET_MS = 50;
 const BASIC = { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` };
 const html = { accept: 'text/html' };
 
@@ -108,14 +110,25 @@ async function proxyAlive(): Promise<void> {
 }
 
 /**
- * How long the event loop stalled while `work` ran: the largest gap between 5 ms timer ticks,
- * the smallest over three runs (on a shared machine the process is sometimes descheduled, which
- * looks like a stall once; a real stall shows in every run).
+ * How long the event loop stalled while `work` ran, beyond what an idle loop shows at the same
+ * time: the largest gap between 5 ms timer ticks during `work`, minus the largest gap during an
+ * idle wait of the same length; the smallest over three runs (a one-off descheduling shows in
+ * one run, a real stall in every run). The raw figures are in the message on failure.
  */
 async function maxStall(work: () => Promise<unknown>): Promise<number> {
-  const runs: number[] = [];
-  for (let i = 0; i < 3; i += 1) runs.push(await oneStall(work));
-  return Math.min(...runs);
+  const runs: Array<{ busy: number; idle: number }> = [];
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    const busy = await oneStall(work);
+    const took = performance.now() - started;
+    const idle = await oneStall(() => new Promise((r) => setTimeout(r, took)));
+    runs.push({ busy, idle });
+  }
+  const beyond = Math.min(...runs.map((r) => r.busy - r.idle));
+  if (process.env.SHOW_STALLS) console.log(`stalls (ms, busy/idle): ${runs.map((r) => `${r.busy.toFixed(0)}/${r.idle.toFixed(0)}`).join(", ")}`);
+  // A stall of a second or more fails whatever the machine's load (the issue measured 22 s).
+  expect(Math.min(...runs.map((r) => r.busy)), JSON.stringify(runs)).toBeLessThan(1000);
+  return Math.max(0, beyond);
 }
 
 async function oneStall(work: () => Promise<unknown>): Promise<number> {
@@ -187,7 +200,7 @@ describe('2: bounded work and answers for any accepted body', () => {
       const stall = await maxStall(async () => { answer = await postJson(shim.url + path, nested, BASIC); });
       expect(answer!.status, path).toBe(400);
       expect(answer!.json.error).toMatch(new RegExp(`deeper than ${MAX_JSON_DEPTH}`));
-      expect(stall, path).toBeLessThan(100);
+      expect(stall, path).toBeLessThan(STALL_BUDGET_MS);
     }
   });
 });

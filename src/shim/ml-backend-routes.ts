@@ -151,11 +151,15 @@ export function predictionFor(store: PredictionStore, project: string | number, 
  *  - some have: one entry only, so Label Studio asks task by task, and each single-task call
  *    gets its prediction or `[]`.
  */
-export function predictResults(store: PredictionStore, body: PredictBody): Prediction[] {
-  const found = body.tasks.map((task) => {
+export async function predictResults(store: PredictionStore, body: PredictBody): Promise<Prediction[]> {
+  const found: Array<Prediction | undefined> = [];
+  for (const [i, task] of body.tasks.entries()) {
     const project = body.project ?? task.project;
-    return project === undefined ? undefined : predictionFor(store, project, task);
-  });
+    found.push(project === undefined ? undefined : predictionFor(store, project, task));
+    // A store read not in the read cache costs a few µs: Retrieve on thousands of tasks yields
+    // to other requests every 1,000 tasks instead of holding the loop for tens of ms.
+    if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+  }
   const have = found.filter((p): p is Prediction => p !== undefined);
   if (have.length === 0) return [];
   if (have.length === found.length) return have;
@@ -195,7 +199,7 @@ export const mlBackendRoutes: FastifyPluginAsync<MlBackendRoutesOptions> = async
     if (missingProject) {
       return reply.code(400).send({ error: `project is missing: send "project" with the tasks (task ${missingProject.id} has none either)` });
     }
-    const results = predictResults(store, request.body);
+    const results = await predictResults(store, request.body);
     counters.predictRequests += 1;
     counters.tasksAsked += request.body.tasks.length;
     counters.tasksAnswered += results.length === request.body.tasks.length ? results.length : 0;
