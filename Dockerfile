@@ -13,9 +13,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
-# One self-contained CommonJS file: the runtime image needs no node_modules (and no tsx).
+# One CommonJS file (no tsx at run time); only lmdb stays outside it: a native addon, installed
+# beside the bundle at the lockfile's version with its prebuilt binary (no compiler, no download
+# beyond npm's own).
 RUN npx --no-install esbuild src/shim/cli.ts --bundle --platform=node --target=node20 \
-      --format=cjs --outfile=dist/shim/cli.cjs --log-level=warning
+      --format=cjs --outfile=dist/shim/cli.cjs --log-level=warning --external:lmdb \
+ && cd dist/shim && echo '{"private":true}' > package.json \
+ && npm install --no-audit --no-fund --omit=dev "lmdb@$(node -p "require('/app/node_modules/lmdb/package.json').version")"
 
 # --- runtime ---
 FROM node:20-bookworm-slim
@@ -27,7 +31,7 @@ ENV NODE_ENV=production \
     PLUGIN_DIR=/app/dist/plugin \
     MODELS_DIR=/app/models \
     DATA_DIR=/data
-COPY --from=build /app/dist/shim/cli.cjs ./dist/shim/cli.cjs
+COPY --from=build /app/dist/shim ./dist/shim
 COPY --from=build /app/dist/plugin ./dist/plugin
 COPY --from=build /app/models ./models
 RUN mkdir -p /data && chown node:node /data

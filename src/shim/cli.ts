@@ -4,6 +4,7 @@
  * code, and shuts down gracefully on SIGTERM / SIGINT (requests in flight finish, the store
  * is flushed and closed). Options: `--help`, or SHIM_HELP in options.ts.
  */
+import { DataDirError, DataDirLockedError } from './data-dir-lock.ts';
 import { parseShimArgs, SHIM_HELP, ShimOptionsError } from './options.ts';
 import { PortInUseError, startShim } from './server.ts';
 import { MissingBuildError } from './static-files.ts';
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   try {
     shim = await startShim(parsed.options);
   } catch (error) {
-    if (error instanceof MissingBuildError || error instanceof PortInUseError) {
+    if (error instanceof MissingBuildError || error instanceof PortInUseError || error instanceof DataDirError || error instanceof DataDirLockedError) {
       process.stderr.write(`cyto-ml shim: ${error.message}\n`);
     } else {
-      process.stderr.write(`cyto-ml shim: could not start: ${(error as Error).stack ?? String(error)}\n`);
+      // One sentence for people; the stack only when asked for (LOG_LEVEL=debug or trace).
+      const detail = ['debug', 'trace'].includes(parsed.options.logLevel) ? (error as Error).stack : (error as Error).message;
+      process.stderr.write(`cyto-ml shim: could not start: ${detail ?? String(error)}\n`);
     }
     process.exit(EXIT_START_FAILED);
   }

@@ -40,7 +40,8 @@ export function installJsonErrors(app: FastifyInstance): void {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const limit = request.routeOptions.bodyLimit;
-    const message = status >= 500 && !error.statusCode ? `internal error: ${error.message}` : errorMessage(error, request, limit);
+    // A 500's own text (ENOSPC, file paths, stack details) is for the log, not the client.
+    const message = status >= 500 && !error.statusCode ? `internal error (request ${request.id}); the shim's log has the details` : errorMessage(error, request, limit);
     return reply.code(status).type('application/json').send({ error: message });
   });
 

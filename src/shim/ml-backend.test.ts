@@ -1,8 +1,9 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_VERSION, MODEL_CLASS } from './ml-backend-routes.ts';
-import { PREDICTIONS_FILE } from './prediction-store.ts';
+import { LEGACY_PREDICTIONS_FILE } from './prediction-store.ts';
 import type { RunningShim } from './server.ts';
 import { lsPredictBody, lsSetupBody, makeTempDirs, postJson, relayedPrediction, startTestShim } from './test-fixtures.ts';
 import type { TempDirs } from './test-fixtures.ts';
@@ -60,15 +61,23 @@ describe('ML backend protocol', () => {
     expect(json.results[1].model_version).toBe('v2');
   });
 
-  it('fills tasks without a prediction with an empty-result entry carrying the current version', async () => {
+  it('never answers an empty prediction: a mixed batch gets one entry (Label Studio then asks task by task)', async () => {
     await postJson(`${shim.url}/api/predictions`, relayedPrediction(21, '7', 'v3'));
     const { json } = await postJson(`${shim.url}/predict`, lsPredictBody([20, 21, 999_999]));
-    expect(json.results).toHaveLength(3);
-    expect(json.results[0]).toEqual({ result: [], score: 0, model_version: 'v3' });
-    expect(json.results[1].result).toHaveLength(1);
-    expect(json.results[2]).toEqual({ result: [], score: 0, model_version: 'v3' });
-    // Every entry has a `result` key (Label Studio drops the whole batch otherwise).
-    for (const r of json.results) expect(r).toHaveProperty('result');
+    expect(json.results).toHaveLength(1);
+    expect(json.results[0].result).toHaveLength(1);
+    expect((await postJson(`${shim.url}/predict`, lsPredictBody([20]))).json).toEqual({ results: [] });
+    expect((await postJson(`${shim.url}/predict`, lsPredictBody([21]))).json.results[0].model_version).toBe('v3');
+  });
+
+  it('skips a version the task already holds in Label Studio, offering an older one it lacks', async () => {
+    await postJson(`${shim.url}/api/predictions`, relayedPrediction(22, '7', 'v1'));
+    await postJson(`${shim.url}/api/predictions`, relayedPrediction(22, '7', 'v2'));
+    const body = lsPredictBody([22]);
+    const withHeld = (versions: string[]) => ({ ...body, tasks: body.tasks.map((t: object) => ({ ...t, predictions: versions.map((v) => ({ model_version: v, result: [] })) })) });
+    expect((await postJson(`${shim.url}/predict`, withHeld([]))).json.results[0].model_version).toBe('v2');
+    expect((await postJson(`${shim.url}/predict`, withHeld(['v2']))).json.results[0].model_version).toBe('v1');
+    expect((await postJson(`${shim.url}/predict`, withHeld(['v1', 'v2']))).json).toEqual({ results: [] });
   });
 
   it('answers {"results": []} when no task has a prediction, so Label Studio stores nothing', async () => {
@@ -106,7 +115,7 @@ describe('ML backend protocol', () => {
     await postJson(`${shim.url}/api/predictions`, relayedPrediction(1));
     await postJson(`${shim.url}/predict`, lsPredictBody([1, 2]));
     const metrics = await (await fetch(`${shim.url}/metrics`)).json();
-    expect(metrics).toMatchObject({ predictRequests: 1, tasksAsked: 2, tasksAnswered: 1, predictionsRelayed: 1 });
+    expect(metrics).toMatchObject({ predictRequests: 1, tasksAsked: 2, tasksAnswered: 0, predictionsRelayed: 1 });
     expect(metrics.store).toMatchObject({ predictions: 1, projects: 1 });
   });
 });
@@ -121,25 +130,19 @@ describe('durability', () => {
     expect((await postJson(`${shim.url}/setup`, lsSetupBody(7))).json.model_version).toBe('v9');
   });
 
-  it('skips a torn last line after a crash, and appends after it on a line of its own', async () => {
-    await postJson(`${shim.url}/api/predictions`, relayedPrediction(41));
+  it('imports a legacy predictions.jsonl once, streamed, skipping a torn last line', async () => {
     await shim.close();
-    const file = join(dirs.dataDir, PREDICTIONS_FILE);
-    await appendFile(file, '{"task":42,"project":"7","score":0.5,"model_ver');
+    const file = join(dirs.dataDir, LEGACY_PREDICTIONS_FILE);
+    const line = (task: number) => `${JSON.stringify({ ...relayedPrediction(task), received_at: '2026-01-01T00:00:00Z' })}\n`;
+    await writeFile(file, `${line(41)}${line(43)}{"task":42,"project":"7","score":0.5,"model_ver`);
     shim = await startTestShim(dirs);
 
     const metrics = await (await fetch(`${shim.url}/metrics`)).json();
-    expect(metrics.store).toMatchObject({ predictions: 1, skippedLines: 1 });
-    expect((await postJson(`${shim.url}/predict`, lsPredictBody([41]))).json.results).toHaveLength(1);
-
-    expect((await postJson(`${shim.url}/api/predictions`, relayedPrediction(43))).status).toBe(201);
-    await shim.close();
-    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
-    expect(lines).toHaveLength(3);
-    expect(JSON.parse(lines[2]).task).toBe(43);
-    shim = await startTestShim(dirs);
-    const { json } = await postJson(`${shim.url}/predict`, lsPredictBody([41, 42, 43]));
-    expect(json.results.map((r: any) => r.result.length)).toEqual([1, 0, 1]);
+    expect(metrics.store).toMatchObject({ predictions: 2, skippedLines: 1 });
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.imported`)).toBe(true);
+    const { json } = await postJson(`${shim.url}/predict`, lsPredictBody([41, 43]));
+    expect(json.results).toHaveLength(2);
   });
 });
 
@@ -152,7 +155,7 @@ describe('basic auth', () => {
     expect((await fetch(`${shim.url}/health`)).status).toBe(200);
   });
 
-  it('guards every protocol endpoint when configured, and leaves the relay and files open', async () => {
+  it('guards every protocol endpoint and the relay when configured, and leaves the files open', async () => {
     await shim.close();
     shim = await startTestShim(dirs, { basicAuth: { user, pass } });
 
@@ -169,7 +172,8 @@ describe('basic auth', () => {
     expect((await postJson(`${shim.url}/predict`, lsPredictBody([1]), auth(user, pass))).status).toBe(200);
     expect((await postJson(`${shim.url}/webhook`, { action: 'START_TRAINING', project: { id: 7 } }, auth(user, pass))).status).toBe(201);
 
-    expect((await postJson(`${shim.url}/api/predictions`, relayedPrediction(1))).status).toBe(201);
+    expect((await postJson(`${shim.url}/api/predictions`, relayedPrediction(1))).status).toBe(401);
+    expect((await postJson(`${shim.url}/api/predictions`, relayedPrediction(1), auth(user, pass))).status).toBe(201);
     expect((await fetch(`${shim.url}/plugin/cyto-ml.js`)).status).toBe(200);
   });
 });

@@ -36,6 +36,8 @@ export interface ShimOptions {
   basicAuth?: { user: string; pass: string };
   /** pino log level. */
   logLevel: LogLevel;
+  /** Store bounds (defaults: STORE_LIMITS in prediction-store.ts); for tests and embedders. */
+  storeLimits?: { versionsPerTask?: number; predictionsPerProject?: number };
 }
 
 /** Defaults for every option that has one. */

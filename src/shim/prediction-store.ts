@@ -1,22 +1,35 @@
 /**
- * Durable store of the predictions browsers relay to the shim.
+ * Durable store of the predictions browsers relay to the shim, in LMDB (npm `lmdb`).
  *
- * An append-only JSON-lines file (`predictions.jsonl` in the data dir): one stored prediction
- * per line, written with `fdatasync` before the write is acknowledged, so a 201 from the relay
- * means the prediction survives a crash or power loss. Concurrent appends are group-committed:
- * whatever arrives while a sync runs is written and synced together (one `fdatasync` for many
- * posts instead of one each). On open the file is replayed into an in-memory index
- * (project -> task -> latest); a line that does not parse (the torn tail of a crash) is logged
- * and skipped, never fatal.
+ * Why LMDB (lmdb-js): it ships prebuilt binaries as optional platform packages
+ * (`@lmdb/lmdb-linux-x64`, ...), so `npm ci` installs it with no download and no compiler, on
+ * Node 20; opening is O(1) whatever the history (a memory map, no replay), reads are
+ * synchronous and take microseconds, writes are batched into transactions committed on a
+ * writer thread, and a commit is atomic: a failed one (disk full) leaves the previous state
+ * intact, nothing half-written. See src/shim/README.md for the comparison with the others.
  *
- * The file only grows (about 300 bytes per prediction); replaying 100,000 lines takes well
- * under a second. Delete it to start over: browsers re-post what they predict next.
+ * Layout (ordered-binary array keys, msgpack values):
+ *  - `['t', project, task]` → up to {@link STORE_LIMITS.versionsPerTask} predictions of that
+ *    task, one per model version, oldest first (a newer post of a version replaces it);
+ *  - `['n', project]` → how many (task, version) predictions the project holds;
+ *  - `['v', project]` → the model version of the latest prediction relayed for the project.
+ * A task's list is bounded and a project's count is bounded, so the file is bounded.
+ *
+ * Durability: `overlappingSync: false` makes every commit fsync before its promise resolves,
+ * and the relay answers 201 only after that, so an acknowledged prediction survives a crash or
+ * power loss. Concurrent posts are group-committed by lmdb-js (one fsync for many).
  */
-import { mkdir, open, readFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { open } from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 import { projectKey } from '../labelstudio/prediction-schema.ts';
 import type { TaskPrediction } from '../labelstudio/types.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+import type { DataDirLock } from './data-dir-lock.ts';
 
 /** A prediction as stored: what the browser sent plus when the shim received it. */
 export interface StoredPrediction extends TaskPrediction {
@@ -32,171 +45,266 @@ export interface StoreLogger {
 
 /** Counters for `/metrics` and tests. */
 export interface StoreStats {
-  /** Predictions held in the index (latest per project and task). */
+  /** Predictions held ((project, task, model version) triples). */
   predictions: number;
   /** Projects with at least one prediction. */
   projects: number;
-  /** Lines appended since the store opened. */
+  /** Predictions written since the store opened. */
   appended: number;
-  /** Lines of the file skipped on open because they did not parse. */
+  /** Lines of a legacy `predictions.jsonl` skipped on import because they did not parse. */
   skippedLines: number;
 }
 
-/** File name inside the data dir. */
-export const PREDICTIONS_FILE = 'predictions.jsonl';
+/** Bounds that keep the store small whatever is posted. */
+export interface StoreLimits {
+  /** Model versions kept per task (the oldest is dropped when a new one arrives). */
+  versionsPerTask: number;
+  /** Predictions ((task, version) pairs) one project may hold; posts beyond it are refused. */
+  predictionsPerProject: number;
+}
 
-interface PendingWrite {
-  lines: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** Default {@link StoreLimits}: far above a real project (tens of thousands of tasks). */
+export const STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({ versionsPerTask: 4, predictionsPerProject: 1_000_000 });
+
+/** Folder (LMDB environment) inside the data dir. */
+export const STORE_DIR = 'predictions.lmdb';
+/** The JSON-lines file of shims before LMDB; imported once (streamed) and renamed. */
+export const LEGACY_PREDICTIONS_FILE = 'predictions.jsonl';
+
+/** Thrown when a post would take a project over its limit; the relay answers 507. */
+export class StoreLimitError extends Error {
+  override name = 'StoreLimitError';
+}
+
+/** Thrown when the disk is full (or the map cannot grow): nothing of the write was stored. */
+export class StoreFullError extends Error {
+  override name = 'StoreFullError';
+}
+
+type Key = [string] | [string, string] | [string, string, number];
+
+/** Task lists kept decoded in memory (about 0.5 KB each: a few MB at most). */
+const READ_CACHE_TASKS = 20_000;
+
+function cacheId(project: string, task: number): string {
+  return `${project}\u0000${task}`;
+}
+
+/**
+ * True for a failed commit: disk full (ENOSPC, 28), or an I/O error (EIO, 5, which a full
+ * tmpfs reports from the sync) or lmdb-js's "Commit failed": LMDB aborted the transaction, so
+ * nothing of it was stored.
+ */
+function isDiskFull(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === 'ENOSPC' || e?.code === 28 || e?.code === 5 || e?.code === 'EIO' ||
+    /ENOSPC|No space left|MDB_MAP_FULL|disk full|Commit failed|Input\/output error/i.test(String(e?.message ?? ''));
+}
+
+/** lmdb-js write calls return promises that reject with the commit; the commit's own promise reports it. */
+function quiet(result: unknown): void {
+  if (result && typeof (result as Promise<unknown>).catch === 'function') (result as Promise<unknown>).catch(() => undefined);
 }
 
 /** The store; create with {@link openPredictionStore}. */
 export class PredictionStore {
-  private readonly byProject = new Map<string, Map<number, StoredPrediction>>();
-  private readonly latestVersion = new Map<string, string>();
-  private pending: PendingWrite[] = [];
-  private flushing: Promise<void> | undefined;
-  private closed = false;
   private appended = 0;
+  private closed = false;
+  /**
+   * Decoded task lists recently read or written (insertion order = recency). An LMDB read with
+   * an array key and a msgpack decode costs ~4 µs; a `/predict` of 100 tasks asks for 100.
+   * Safe because this process is the only writer (the data dir lock), and filled only after a
+   * commit succeeds.
+   */
+  private readonly recent = new Map<string, StoredPrediction[]>();
 
   /** Use {@link openPredictionStore}. */
   constructor(
-    private readonly file: FileHandle,
-    /** Path of the JSON-lines file. */
+    private readonly db: RootDatabase<unknown, Key>,
+    /** Path of the LMDB environment. */
     readonly path: string,
+    private readonly lock: DataDirLock,
+    private readonly limits: StoreLimits,
     private readonly skippedLines: number,
   ) {}
 
-  /** Index one replayed or appended prediction; later ones replace earlier ones. */
-  index(p: StoredPrediction): void {
-    const key = projectKey(p.project);
-    let tasks = this.byProject.get(key);
-    if (!tasks) {
-      tasks = new Map();
-      this.byProject.set(key, tasks);
-    }
-    tasks.set(p.task, p);
-    this.latestVersion.set(key, p.model_version);
-  }
-
   /**
-   * Stores validated predictions durably (one fsync for the batch and whatever else is
-   * pending), then indexes them. Resolves once they are on disk.
+   * Stores validated predictions durably in one transaction (all or nothing), keeping the
+   * latest per (project, task, model version). Resolves once they are on disk.
+   * @throws StoreLimitError when a project would exceed its limit (nothing stored);
+   *   StoreFullError when the disk is full (nothing stored).
    */
   async append(predictions: TaskPrediction[]): Promise<StoredPrediction[]> {
     if (this.closed) throw new Error('prediction store is closed');
     const receivedAt = new Date().toISOString();
-    const stored = predictions.map((p) => ({ ...p, project: projectKey(p.project), received_at: receivedAt }));
-    const lines = stored.map((p) => `${JSON.stringify(p)}\n`).join('');
-    await new Promise<void>((resolve, reject) => {
-      this.pending.push({ lines, resolve, reject });
-      this.flushing ??= this.flush();
-    });
-    // Index only after the write is durable: /predict never relays what a crash would lose.
-    for (const p of stored) this.index(p);
+    const stored: StoredPrediction[] = predictions.map((p) => ({ ...p, project: projectKey(p.project), received_at: receivedAt }));
+    let refused: string | undefined;
+    try {
+      // One transaction callback (lmdb-js batches concurrent ones into one commit): it reads,
+      // decides, and writes nothing when it refuses, so no abort is needed.
+      let written: Map<string, StoredPrediction[]> | undefined;
+      await this.db.transaction(() => {
+        const outcome = this.write(stored);
+        if (typeof outcome === 'string') refused = outcome;
+        else written = outcome;
+      });
+      // Committed: now the read cache may show it (never before: a failed commit shows nothing).
+      for (const [id, list] of written ?? []) this.remember(id, list);
+    } catch (error) {
+      // lmdb-js's "Commit failed" carries the cause as a promise (`commitError`) that rejects.
+      const cause = (error as { commitError?: Promise<unknown> }).commitError;
+      const detail = cause ? await cause.then(() => error, (reason: unknown) => reason) : error;
+      if (isDiskFull(error) || isDiskFull(detail)) throw new StoreFullError(`the shim could not write its store: ${(detail as Error).message}`);
+      throw error;
+    }
+    if (refused !== undefined) throw new StoreLimitError(refused);
     this.appended += stored.length;
     return stored;
   }
 
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      try {
-        await this.file.appendFile(batch.map((w) => w.lines).join(''));
-        await this.file.datasync();
-        for (const w of batch) w.resolve();
-      } catch (error) {
-        for (const w of batch) w.reject(error);
+  /**
+   * Runs inside the write transaction; returns why it refuses (nothing written), else the task
+   * lists it wrote, by cache id.
+   */
+  private write(stored: StoredPrediction[]): string | Map<string, StoredPrediction[]> {
+    // Read and decide everything first, write only when the post is accepted: nothing to undo.
+    const lists = new Map<string, { key: Key; list: StoredPrediction[]; before: number; project: string }>();
+    for (const p of stored) {
+      const id = cacheId(p.project, p.task);
+      const entry = lists.get(id) ?? (() => {
+        const key: Key = ['t', p.project, p.task];
+        const old = (this.db.get(key) as StoredPrediction[] | undefined) ?? [];
+        const e = { key, list: [...old], before: old.length, project: p.project };
+        lists.set(id, e);
+        return e;
+      })();
+      entry.list = entry.list.filter((q) => q.model_version !== p.model_version);
+      entry.list.push(p);
+      while (entry.list.length > this.limits.versionsPerTask) entry.list.shift();
+    }
+    const counts = new Map<string, number>();
+    for (const e of lists.values()) {
+      const count = (counts.get(e.project) ?? ((this.db.get(['n', e.project]) as number | undefined) ?? 0)) + e.list.length - e.before;
+      counts.set(e.project, count);
+    }
+    for (const [project, count] of counts) {
+      if (count > this.limits.predictionsPerProject) {
+        return `project ${project} would hold ${count} predictions, more than the limit of ${this.limits.predictionsPerProject}`;
       }
     }
-    this.flushing = undefined;
+    for (const e of lists.values()) quiet(this.db.put(e.key, e.list));
+    for (const [project, count] of counts) quiet(this.db.put(['n', project], count));
+    for (const p of stored) quiet(this.db.put(['v', p.project], p.model_version));
+    return new Map([...lists].map(([id, e]) => [id, e.list]));
+  }
+
+  private remember(id: string, list: StoredPrediction[]): void {
+    this.recent.delete(id);
+    this.recent.set(id, list);
+    if (this.recent.size > READ_CACHE_TASKS) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  /** Every stored prediction of a task (one per model version, oldest first). */
+  versions(project: string | number, task: number): StoredPrediction[] {
+    const key = projectKey(project);
+    const id = cacheId(key, task);
+    const cached = this.recent.get(id);
+    if (cached) return cached;
+    const list = (this.db.get(['t', key, task]) as StoredPrediction[] | undefined) ?? [];
+    if (list.length > 0) this.remember(id, list);
+    return list;
   }
 
   /** The latest prediction for a task of a project (`"12"` or `"12.1700000000"`), if any. */
   get(project: string | number, task: number): StoredPrediction | undefined {
-    return this.byProject.get(projectKey(project))?.get(task);
+    return this.versions(project, task).at(-1);
   }
 
-  /** The model version of the latest prediction stored for the project, if any. */
+  /** The model version of the latest prediction relayed for the project, if any. */
   latestModelVersion(project: string | number): string | undefined {
-    return this.latestVersion.get(projectKey(project));
+    return this.db.get(['v', projectKey(project)]) as string | undefined;
   }
 
-  /** Current counters. */
+  /** Current counters (reads one small record per project). */
   stats(): StoreStats {
     let predictions = 0;
-    for (const tasks of this.byProject.values()) predictions += tasks.size;
-    return { predictions, projects: this.byProject.size, appended: this.appended, skippedLines: this.skippedLines };
+    let projects = 0;
+    for (const { value } of this.db.getRange({ start: ['n'], end: ['n', '\uffff'] })) {
+      predictions += value as number;
+      projects += 1;
+    }
+    return { predictions, projects, appended: this.appended, skippedLines: this.skippedLines };
   }
 
-  /** Waits for pending writes, then closes the file. Idempotent. */
+  /** Waits for pending writes, closes the database and releases the data dir. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flushing;
-    await this.file.close();
-  }
-}
-
-/** Parses one line of the file; undefined when it is not a stored prediction. */
-function parseLine(line: string): StoredPrediction | undefined {
-  try {
-    const p = JSON.parse(line) as Partial<StoredPrediction>;
-    const ok =
-      typeof p === 'object' && p !== null && typeof p.task === 'number' && typeof p.project === 'string' &&
-      typeof p.model_version === 'string' && Array.isArray(p.result);
-    return ok ? (p as StoredPrediction) : undefined;
-  } catch {
-    return undefined;
+    await Promise.resolve(this.db.flushed).catch(() => undefined); // a failed commit was already reported to its writer
+    await this.db.close();
+    await this.lock.release();
   }
 }
 
 /**
- * Opens (creating if needed) the store in `dataDir` and replays the file into memory.
- * Lines that do not parse are skipped with a warning; if the file ends in a torn line, a
- * newline is appended first so the next prediction starts on a line of its own (the torn
- * bytes are kept, for inspection, and skipped on every open).
+ * Streams a legacy `predictions.jsonl` into the store (line by line: a file of any size,
+ * never read as one string), then renames it `predictions.jsonl.imported`.
  */
-export async function openPredictionStore(dataDir: string, log: StoreLogger): Promise<PredictionStore> {
-  await mkdir(dataDir, { recursive: true });
-  const path = join(dataDir, PREDICTIONS_FILE);
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-
-  const replayed: StoredPrediction[] = [];
+async function importLegacy(store: PredictionStore, file: string, log: StoreLogger): Promise<number> {
   let skipped = 0;
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const p = parseLine(line);
-    if (p) {
-      replayed.push(p);
-    } else {
+  let batch: TaskPrediction[] = [];
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    try {
+      const p = JSON.parse(line) as TaskPrediction;
+      if (typeof p?.task === 'number' && typeof p.project === 'string' && typeof p.model_version === 'string' && Array.isArray(p.result)) {
+        batch.push({ task: p.task, project: p.project, model_version: p.model_version, score: p.score, result: p.result });
+      } else skipped += 1;
+    } catch {
       skipped += 1;
-      const torn = i === lines.length - 1;
-      log.warn(
-        { file: path, line: i + 1, bytes: line.length },
-        torn
-          ? 'skipping a torn last line in the prediction store (an interrupted write); the rest is intact'
-          : 'skipping a line of the prediction store that is not a stored prediction',
-      );
     }
-  });
-
-  const file = await open(path, 'a');
-  if (text.length > 0 && !text.endsWith('\n')) {
-    await file.appendFile('\n');
-    await file.datasync();
+    if (batch.length >= 1000) {
+      await store.append(batch);
+      batch = [];
+    }
   }
-  const store = new PredictionStore(file, path, skipped);
-  for (const p of replayed) store.index(p);
-  log.info({ file: path, predictions: store.stats().predictions, skippedLines: skipped }, 'prediction store opened');
-  return store;
+  if (batch.length > 0) await store.append(batch);
+  await rename(file, `${file}.imported`);
+  log.info({ file, skipped }, 'imported the legacy prediction file into the LMDB store');
+  return skipped;
 }
 
+/**
+ * Opens (creating if needed) the store in `dataDir`, after taking the data dir's lock.
+ * @throws DataDirLockedError when another shim uses the folder; DataDirError when the folder
+ *   cannot be created or written.
+ */
+export async function openPredictionStore(
+  dataDir: string,
+  log: StoreLogger,
+  limits: Partial<StoreLimits> = {},
+): Promise<PredictionStore> {
+  await mkdir(dataDir, { recursive: true }).catch(() => undefined); // the lock names the real problem
+  const lock = await acquireDataDirLock(dataDir);
+  const path = join(dataDir, STORE_DIR);
+  let db: RootDatabase<unknown, Key>;
+  try {
+    // eventTurnBatching off: with it, lmdb-js opens a batch promise per event turn that no
+    // caller holds, and a failed commit (disk full) rejects it unhandled, which ends the process.
+    db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const store = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, 0);
+  const legacy = join(dataDir, LEGACY_PREDICTIONS_FILE);
+  if (existsSync(legacy)) {
+    const skipped = await importLegacy(store, legacy, log);
+    const imported = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, skipped);
+    log.info({ path, ...imported.stats() }, 'prediction store opened');
+    return imported;
+  }
+  log.info({ path, ...store.stats() }, 'prediction store opened');
+  return store;
+}

@@ -16,14 +16,16 @@
  * COOP/COEP headers on every response.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { injectScriptTag, pluginScriptTag } from './html-inject.ts';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { charsetOf, createInjectingStream, cspScriptNonce, isUtf16, pluginScriptTag } from './html-inject.ts';
 import { installJsonErrors } from './http-errors.ts';
 import type { PredictionStore } from './prediction-store.ts';
+import type { RelayAuthorizer } from './relay-auth.ts';
 import { relayRoutes } from './relay-routes.ts';
 import { embeddingFileRoutes } from './embedding-files.ts';
 import type { ShimCounters } from './shim-counters.ts';
@@ -46,6 +48,8 @@ export interface ProxyOptions {
   modelsDir: string;
   store: PredictionStore;
   counters: ShimCounters;
+  /** Relay writers' check when auth is on. */
+  authorize?: RelayAuthorizer;
   logger: FastifyBaseLogger;
   /** The shim's data folder (embedding parts, issue 14); absent: no embedding routes on the proxy. */
   dataDir?: string;
@@ -66,25 +70,96 @@ function encodingOf(headers: IncomingHttpHeaders): string {
   return String(headers['content-encoding'] ?? 'identity').trim().toLowerCase();
 }
 
-/** True when the shim can rewrite this response's body (HTML in an encoding it can decode). */
+/**
+ * True when the shim can rewrite this response's body: HTML, in an encoding it can decode,
+ * in an ASCII-compatible charset.
+ */
 function rewritable(headers: IncomingHttpHeaders): boolean {
   const encoding = encodingOf(headers);
-  return isHtml(headers) && (encoding === 'identity' || encoding in DECODERS);
+  return isHtml(headers) && (encoding === 'identity' || encoding in DECODERS) && !isUtf16(charsetOf(String(headers['content-type'])));
 }
 
-async function readBody(stream: Readable, encoding: string): Promise<string> {
-  const decoder = DECODERS[encoding];
-  const source: AsyncIterable<Buffer> = decoder ? stream.pipe(decoder()) : stream;
-  const chunks: Buffer[] = [];
-  for await (const chunk of source) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+interface Rewrite {
+  encoding: string;
+  nonce?: string;
+}
+
+/** `X-Forwarded-For` with the client appended (the standard proxy chain). */
+function forwardedFor(existing: string | string[] | undefined, client: string | undefined): string {
+  const before = Array.isArray(existing) ? existing.join(', ') : existing;
+  return [before, client ?? 'unknown'].filter(Boolean).join(', ');
+}
+
+/** Largest decoded size of a compressed HTML page (a decompression bomb stops here). */
+export const MAX_DECODED_HTML = 64 * 1024 * 1024;
+
+/** Counts bytes through it and fails past `limit`. */
+function sizeGuard(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new Error(`the page decompresses to more than ${limit / 1024 / 1024} MiB (a decompression bomb?)`));
+      else callback(null, chunk);
+    },
+  });
+}
+
+/** Clears what was set for the upstream answer and answers 502 JSON, unless already sent. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reply-from hands replies of any raw server type
+type AnyReply = FastifyReply<any, any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRequest = FastifyRequest<any, any, any>;
+
+function badGateway(reply: AnyReply, message: string): void {
+  if (reply.sent || reply.raw.headersSent) {
+    (reply.raw as { destroy(): void }).destroy();
+    return;
+  }
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+  void reply.code(502).type('application/json').header('cache-control', 'no-store').send({ error: message });
+}
+
+/**
+ * Sends an HTML answer through the decoder (if compressed) and the injecting stream. The
+ * status line waits for the first output bytes, so a body that fails at once (corrupt
+ * gzip, an upstream that closes before sending anything) gets a 502 for this request only;
+ * a failure later ends this one response early. Nothing is ever thrown out of here.
+ */
+function sendInjected(request: AnyRequest, reply: AnyReply, source: Readable, rewrite: Rewrite, origin: string): void {
+  const stages: Transform[] = [];
+  const decoder = DECODERS[rewrite.encoding];
+  if (decoder) stages.push(decoder(), sizeGuard(MAX_DECODED_HTML));
+  stages.push(createInjectingStream((nonce) => pluginScriptTag(PROXY_PREFIX, nonce), rewrite.nonce));
+  const output = new PassThrough();
+  let started = false;
+  pipeline([source, ...stages, output], (error) => {
+    if (!error) return;
+    request.log.warn({ err: error }, 'could not read an HTML page from Label Studio');
+    if (!started) {
+      started = true;
+      badGateway(reply, `could not read the page from Label Studio at ${origin}: ${error.message}`);
+    } else {
+      // The status line is out: end this one response early (the client sees it cut).
+      (reply.raw as { destroy(): void }).destroy();
+    }
+  });
+  output.once('readable', () => {
+    if (started) return;
+    started = true;
+    void reply.send(output);
+  });
 }
 
 /** `http://ls:8080/user/login/?next=/` becomes `/user/login/?next=/` when `ls:8080` is upstream. */
 export function relativeLocation(location: string, upstreamOrigin: string): string {
   try {
     const url = new URL(location);
-    return url.origin === upstreamOrigin ? `${url.pathname}${url.search}${url.hash}` : location;
+    if (url.origin !== upstreamOrigin) return location;
+    // `http://ls//evil.example/x` has the path `//evil.example/x`, which as a relative
+    // Location is protocol-relative: off-site. One leading slash keeps it on the proxy.
+    const path = `/${url.pathname.replace(/^[/\\]+/, '')}`;
+    return `${path}${url.search}${url.hash}`;
   } catch {
     return location; // already relative
   }
@@ -94,7 +169,6 @@ export function relativeLocation(location: string, upstreamOrigin: string): stri
 export async function createProxy(options: ProxyOptions): Promise<FastifyInstance> {
   const upstream = new URL(options.labelStudioUrl);
   const app = Fastify({ loggerInstance: options.logger.child({ component: 'proxy' }) });
-  const tag = pluginScriptTag(PROXY_PREFIX);
 
   if (options.isolate) {
     app.addHook('onSend', async (_request, reply, payload) => {
@@ -108,7 +182,7 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
   await app.register(async (own) => {
     installJsonErrors(own);
     own.removeContentTypeParser('text/plain');
-    await own.register(relayRoutes, { prefix: PROXY_PREFIX, store: options.store, counters: options.counters });
+    await own.register(relayRoutes, { prefix: PROXY_PREFIX, store: options.store, counters: options.counters, authorize: options.authorize });
     await registerStaticFiles(own, { pluginDir: options.pluginDir, modelsDir: options.modelsDir, prefix: PROXY_PREFIX });
     if (options.dataDir) await own.register(embeddingFileRoutes, { prefix: PROXY_PREFIX, dataDir: options.dataDir }); // issue 14
   });
@@ -122,47 +196,53 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
       undici: { headersTimeout: 10 * 60_000, bodyTimeout: 5 * 60_000 },
     });
 
-    // Requests whose HTML answer gets the tag, with the upstream body's content encoding.
-    const rewrite = new WeakMap<object, string>();
+    // Requests whose HTML answer gets the tag, with the upstream body's encoding and CSP nonce.
+    const rewrite = new WeakMap<object, Rewrite>();
     pass.all('/*', (request, reply) => {
       return reply.from(request.url, {
         rewriteRequestHeaders: (req, headers) => {
           const out: IncomingHttpHeaders = { ...headers, host: req.headers.host };
           // Page loads: ask for an uncompressed page so it can be edited without decoding.
           if (/text\/html/i.test(req.headers.accept ?? '')) out['accept-encoding'] = 'identity';
+          // Node already answered `100 Continue` to the client; undici refuses the header.
+          delete out.expect;
+          out['x-forwarded-for'] = forwardedFor(req.headers['x-forwarded-for'], req.socket.remoteAddress);
+          out['x-forwarded-proto'] = req.headers['x-forwarded-proto'] ?? req.protocol;
+          out['x-forwarded-host'] = req.headers['x-forwarded-host'] ?? req.headers.host;
           return out;
         },
         rewriteHeaders: (headers) => {
           const out: IncomingHttpHeaders = { ...headers };
           if (typeof out.location === 'string') out.location = relativeLocation(out.location, upstream.origin);
-          if (rewritable(headers) && request.method !== 'HEAD') {
-            rewrite.set(request, encodingOf(headers));
+          if (rewritable(headers)) {
+            // HEAD gets the headers GET gets (no length: the page is streamed, edited).
+            if (request.method !== 'HEAD') {
+              rewrite.set(request, { encoding: encodingOf(headers), nonce: cspScriptNonce(headers['content-security-policy']) });
+            }
             delete out['content-length'];
             delete out['content-encoding'];
           }
           return out;
         },
         onResponse: (req, rep, res) => {
-          const encoding = rewrite.get(req);
-          if (encoding === undefined) {
+          const plan = rewrite.get(req);
+          if (plan === undefined) {
             void rep.send(res.stream);
             return;
           }
-          readBody(res.stream, encoding).then(
-            (html) => rep.send(injectScriptTag(html, tag)),
-            (error: Error) => {
-              req.log.error({ err: error }, 'could not read an HTML page from Label Studio');
-              void rep.code(502).send({ error: `could not read the page from Label Studio: ${error.message}` });
-            },
-          );
+          sendInjected(req, rep, res.stream as Readable, plan, upstream.origin);
         },
         onError: (rep, { error }) => {
           // 504 when Label Studio was too slow, 502 for everything else it failed at.
           const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 502;
+          if (status === 502) {
+            badGateway(rep, `Label Studio at ${upstream.origin} did not answer: ${error.message}. Is it running?`);
+            return;
+          }
           void rep
             .code(status)
             .type('application/json')
-            .send({ error: `Label Studio at ${upstream.origin} did not answer: ${error.message}. Is it running?` });
+            .send({ error: `Label Studio at ${upstream.origin} did not answer in time: ${error.message}` });
         },
       });
     });

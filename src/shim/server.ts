@@ -18,6 +18,7 @@ import { withDefaults } from './options.ts';
 import type { ShimOptions } from './options.ts';
 import { openPredictionStore } from './prediction-store.ts';
 import { createProxy } from './proxy.ts';
+import { createRelayAuthorizer } from './relay-auth.ts';
 import { relayRoutes } from './relay-routes.ts';
 import { createCounters } from './shim-counters.ts';
 import { embeddingFileRoutes } from './embedding-files.ts';
@@ -59,7 +60,8 @@ async function listen(app: FastifyInstance, port: number, host: string, what: st
 
 /**
  * Starts the shim with the given options (the rest from `SHIM_DEFAULTS`).
- * @throws MissingBuildError when the plugin is not built, PortInUseError when a port is taken.
+ * @throws MissingBuildError when the plugin is not built, PortInUseError when a port is taken,
+ *   DataDirError / DataDirLockedError when the data dir is unusable or held by another shim.
  */
 export async function startShim(partial: Partial<ShimOptions> = {}): Promise<RunningShim> {
   const options = withDefaults(partial);
@@ -82,7 +84,13 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
     await app.close();
     throw error;
   }
-  const store = await openPredictionStore(options.dataDir, app.log);
+  let store;
+  try {
+    store = await openPredictionStore(options.dataDir, app.log, options.storeLimits);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 
   try {
     const origins = [...options.allowOrigins];
@@ -93,7 +101,10 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
       allowedHeaders: ['content-type', 'authorization'],
       maxAge: 600,
     });
-    await app.register(relayRoutes, { store, counters });
+    const authorize = options.basicAuth
+      ? createRelayAuthorizer({ basicAuth: options.basicAuth, labelStudioUrl: options.labelStudioUrl })
+      : undefined;
+    await app.register(relayRoutes, { store, counters, authorize });
     await app.register(mlBackendRoutes, { store, counters, basicAuth: options.basicAuth, bodyLimit: options.bodyLimit });
     await app.register(embeddingFileRoutes, { dataDir: options.dataDir }); // issue 14: pre-computed embeddings
 
@@ -107,6 +118,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
         modelsDir: options.modelsDir,
         store,
         counters,
+        authorize,
         logger: app.log,
         dataDir: options.dataDir, // issue 14: the proxy serves the embedding parts too
       });

@@ -39,7 +39,7 @@ describe('plugin and model files', () => {
     const manifest = await fetch(`${shim.url}/models/manifest.json`);
     expect(manifest.headers.get('content-type')).toMatch(/^application\/json/);
     expect(manifest.headers.get('cache-control')).toBe('no-cache');
-    expect(await manifest.json()).toEqual({ version: 1, models: [] });
+    expect(await manifest.json()).toEqual({ version: 1, models: [{ id: 'tiny', file: 'tiny.onnx' }] });
     const model = await fetch(`${shim.url}/models/tiny.onnx`);
     expect(model.status).toBe(200);
     expect((await model.arrayBuffer()).byteLength).toBe(64);
@@ -59,8 +59,8 @@ describe('plugin and model files', () => {
     expect((await missing.json()).error).toMatch(/no such path/);
     for (const path of ['/plugin/', '/models/']) {
       const response = await fetch(shim.url + path);
-      expect(response.status, path).toBe(403);
-      expect((await response.json()).error).toMatch(/not a file inside/);
+      expect(response.status, path).toBe(404);
+      expect((await response.json()).error).toMatch(/no such path/);
     }
   });
 

@@ -34,7 +34,7 @@ export async function makeTempDirs(): Promise<TempDirs> {
   await mkdir(modelsDir);
   await writeFile(join(pluginDir, 'cyto-ml.js'), FAKE_PLUGIN_JS);
   await writeFile(join(pluginDir, FAKE_WASM_NAME), FAKE_WASM);
-  await writeFile(join(modelsDir, 'manifest.json'), JSON.stringify({ version: 1, models: [] }));
+  await writeFile(join(modelsDir, 'manifest.json'), JSON.stringify({ version: 1, models: [{ id: 'tiny', file: 'tiny.onnx' }] }));
   await writeFile(join(modelsDir, 'tiny.onnx'), Buffer.alloc(64, 7));
   // A file next to the served folders that path traversal would reach.
   await writeFile(join(root, 'secret.txt'), 'do not serve');
