@@ -39,7 +39,7 @@ export async function importCommand(options: ImportOptions): Promise<ImportSumma
         embedder,
         embeddingTargets: {
           ...(options.embed?.embeddingsDir ? { dir: options.embed.embeddingsDir } : {}),
-          ...(options.embed?.shimUrl ? { shim: { url: options.embed.shimUrl, project: destination.projectKey } } : {}),
+          ...(options.embed?.shimUrl ? { shim: { url: options.embed.shimUrl, project: destination.projectKey, ...(options.labelStudio?.token ? { token: options.labelStudio.token } : {}) } } : {}),
         },
       } : {}),
     });

@@ -15,7 +15,7 @@ export interface PartTargets {
   /** Folder to write parts into (created when missing). */
   dir?: string;
   /** Shim base URL and project key: parts are PUT to `<shim>/embeddings/<project>/<model>/<part>`. */
-  shim?: { url: string; project: string };
+  shim?: { url: string; project: string; /** Label Studio token: a shim with auth on asks Label Studio whether it may write to that project. */ token?: string };
 }
 
 /** Accumulates vectors of one model and flushes full parts. */
@@ -50,7 +50,7 @@ export class EmbeddingPartWriter {
       const url = `${this.targets.shim.url.replace(/\/+$/, '')}/embeddings/${encodeURIComponent(this.targets.shim.project)}/${encodeURIComponent(this.modelId)}/${name}`;
       let response: Response;
       try {
-        response = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> });
+        response = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', ...(this.targets.shim.token ? { Authorization: `Token ${this.targets.shim.token}` } : {}) }, body: bytes as Uint8Array<ArrayBuffer> });
       } catch (error) {
         throw new ImportError(`cannot reach the shim at ${this.targets.shim.url} to store embeddings (${(error as Error).message}): check --shim, and that \`npm run shim\` is running`);
       }

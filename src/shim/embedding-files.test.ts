@@ -49,3 +49,24 @@ describe('shim: embedding part routes (real HTTP)', () => {
     expect((await fetch(`${shim.url}/health`)).ok).toBe(true);
   });
 });
+
+describe('shim: embedding part writes with auth on', () => {
+  it('refuses a PUT without the basic-auth pair and stores one with it', async () => {
+    const dirs = await makeTempDirs();
+    const shim = await startTestShim(dirs, { labelStudioUrl: 'http://127.0.0.1:9', basicAuth: { user: 'u', pass: 'p' } });
+    try {
+      const bytes = encodeEmbeddingPart('model-a', 2, items(2));
+      const url = `${shim.url}/embeddings/7/model-a/${partName(bytes)}`;
+      const put = (headers: Record<string, string>) =>
+        fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', ...headers }, body: bytes as Uint8Array<ArrayBuffer> });
+      expect((await put({})).status).toBe(401);
+      expect((await (await fetch(`${shim.url}/embeddings/7/model-a`)).json())).toEqual({ parts: [] });
+      expect((await put({ Authorization: `Basic ${Buffer.from('u:p').toString('base64')}` })).status).toBe(201);
+      const listing = (await (await fetch(`${shim.url}/embeddings/7/model-a`)).json()) as { parts: Array<{ name: string }> };
+      expect(listing.parts.map((p) => p.name)).toEqual([partName(bytes)]);
+    } finally {
+      await shim.close();
+      await dirs.cleanup();
+    }
+  });
+});

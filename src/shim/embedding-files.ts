@@ -12,12 +12,15 @@
  * the body's SHA-256>.cyemb`, so a name never points at other content and a re-sent part is a
  * no-op. Written to a temporary file and renamed, so a reader never sees half a part.
  *
- * No auth of its own, like the prediction relay: keep the shim inside Label Studio's network.
+ * Writes are checked like relay writes (relay-auth.ts): with auth on, a PUT needs the basic-auth
+ * pair or a Label Studio login that Label Studio confirms for that project. A 201 means the part
+ * is on disk (fsync'd before the rename); a full disk answers 507 and leaves nothing behind.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import type { RelayAuthorizer } from './relay-auth.ts';
 import { decodeEmbeddingPart, EmbeddingFileError, PART_EXTENSION } from '../store/embedding-file.ts';
 
 /** Largest part accepted: 5,000 vectors of 2,048 floats plus the header (ResNet50). */
@@ -31,6 +34,8 @@ const PART = /^part-[0-9a-f]{16}\.cyemb$/;
 export interface EmbeddingFileRoutesOptions {
   /** The shim's data folder; parts go to its `embeddings/` subfolder. */
   dataDir: string;
+  /** Checks writers when auth is on; absent: writes are open (no basic auth configured). */
+  authorize?: RelayAuthorizer;
 }
 
 /** The part name for these bytes. */
@@ -39,7 +44,7 @@ export function partName(bytes: Uint8Array): string {
 }
 
 /** Fastify plugin with the three routes above (mount under a prefix in proxy mode). */
-export const embeddingFileRoutes: FastifyPluginAsync<EmbeddingFileRoutesOptions> = async (app, { dataDir }) => {
+export const embeddingFileRoutes: FastifyPluginAsync<EmbeddingFileRoutesOptions> = async (app, { dataDir, authorize }) => {
   const root = join(dataDir, 'embeddings');
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: EMBEDDING_PART_LIMIT }, (_req, body, done) => done(null, body));
 
@@ -90,11 +95,27 @@ export const embeddingFileRoutes: FastifyPluginAsync<EmbeddingFileRoutesOptions>
       if (error instanceof EmbeddingFileError) return reply.code(400).send({ error: `not a valid embedding part: ${error.message}` });
       throw error;
     }
-    await mkdir(dir, { recursive: true });
+    if (authorize) {
+      const verdict = await authorize(request, [request.params.project]);
+      if (!verdict.ok) return reply.code(verdict.status).send({ error: verdict.error });
+    }
     const target = join(dir, expected);
     const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temporary, body);
-    await rename(temporary, target);
+    try {
+      await mkdir(dir, { recursive: true });
+      const file = await open(temporary, 'w');
+      try {
+        await file.writeFile(body);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      request.log.error({ err: error }, 'embedding part not stored');
+      return reply.code(507).send({ error: 'not stored: the shim could not write to its data dir (disk full?); free space there, then send the part again' });
+    }
     return reply.code(201).send({ name: expected, bytes: body.length });
   });
 };

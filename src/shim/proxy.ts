@@ -184,7 +184,7 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
     own.removeContentTypeParser('text/plain');
     await own.register(relayRoutes, { prefix: PROXY_PREFIX, store: options.store, counters: options.counters, authorize: options.authorize });
     await registerStaticFiles(own, { pluginDir: options.pluginDir, modelsDir: options.modelsDir, prefix: PROXY_PREFIX });
-    if (options.dataDir) await own.register(embeddingFileRoutes, { prefix: PROXY_PREFIX, dataDir: options.dataDir }); // issue 14
+    if (options.dataDir) await own.register(embeddingFileRoutes, { prefix: PROXY_PREFIX, dataDir: options.dataDir, authorize: options.authorize }); // issue 14
   });
 
   // Everything else: to Label Studio, bodies streamed through untouched.

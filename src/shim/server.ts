@@ -106,7 +106,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
       : undefined;
     await app.register(relayRoutes, { store, counters, authorize });
     await app.register(mlBackendRoutes, { store, counters, basicAuth: options.basicAuth, bodyLimit: options.bodyLimit });
-    await app.register(embeddingFileRoutes, { dataDir: options.dataDir }); // issue 14: pre-computed embeddings
+    await app.register(embeddingFileRoutes, { dataDir: options.dataDir, authorize }); // issue 14: pre-computed embeddings
 
     const url = await listen(app, options.port, options.host, 'ML backend server', '--port');
     let proxyUrl: string | undefined;
