@@ -37,10 +37,13 @@ const RESIDUAL_SCALE = 0.2;
 
 const COMMON = { inputName: 'input', outputName: 'embedding' } as const;
 
-/** Id of the manifest's default entry when the manifest has no valid default of its own. */
-export const DEFAULT_MODEL_ID = 'resnet18-seeded';
+/**
+ * Id of the manifest's default entry when the manifest has no valid default of its own: the
+ * pretrained MobileNetV2 converted from nsfwjs (nsfwjs-models.ts), not a generated model.
+ */
+export const DEFAULT_MODEL_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
 
-/** The seeded ResNet18: the default model, and the exact fp32 reference of its int8 variant. */
+/** The seeded ResNet18: the small test model, and the exact fp32 reference of its int8 variant. */
 const RESNET18_SPEC: ResNetSpec = {
   ...COMMON,
   widths: [64, 128, 256, 512],
@@ -141,7 +144,7 @@ export function buildModelBytes(model: GeneratedModel, calibration?: Calibration
 }
 
 /** The full manifest entry for a model whose bytes are known. */
-export function manifestEntry(model: GeneratedModel, bytes: Uint8Array): ModelEntry {
+export function manifestEntry(model: Pick<GeneratedModel, 'entry'>, bytes: Uint8Array): ModelEntry {
   // Key order follows ModelEntry, so the manifest reads id, name, file, sha256, bytes, ...
   const { id, name, file, ...rest } = model.entry;
   return { id, name, file, sha256: sha256Hex(bytes), bytes: bytes.byteLength, ...rest };

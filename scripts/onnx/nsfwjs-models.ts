@@ -1,0 +1,118 @@
+/**
+ * The pretrained default model: nsfwjs@4.4.0's bundled MobileNetV2 (width 1.4, "mobilenet_v2_mid"),
+ * converted at set-up from `node_modules` to ONNX, cut at its 1792-d feature vector.
+ *
+ * Where the weights come from: Google's TF-Hub MobileNetV2 1.4 / 224 feature-vector module
+ * (ImageNet-pretrained), fine-tuned by the nsfwjs project (github.com/infinitered/nsfwjs, MIT
+ * licence) on a 5-class photo task; nsfwjs ships the graph uint8-quantised in its npm tarball.
+ * The classifier head (dense + softmax over its 5 classes) is dropped: we keep the features.
+ *
+ * Two files from the same weights:
+ *  - fp32: tfjs's dequantised values stored as float32 (17.3 MB);
+ *  - u8: the uint8 codes as nsfwjs ships them, expanded to float32 by constant-folded
+ *    Cast/Mul/Add nodes when the session is created (4.6 MB download, same speed, same
+ *    embeddings up to float32 rounding: see tfjs-parity.test.ts).
+ * Conversion is deterministic for a given nsfwjs tarball (hence the exact version pin), so the
+ * manifest's sha256 values stay valid.
+ */
+import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
+import { encodeModelWithOnnxProto } from './onnx-proto-encoder.ts';
+import { nsfwjsModelDir, nsfwjsVersion, readNsfwjsGraphModel, type TfjsGraphModel } from './tfjs-graph-reader.ts';
+import { convertTfjsGraph } from './tfjs-to-onnx.ts';
+
+/** The nsfwjs version the manifest's hashes were made from (package.json pins it exactly). */
+export const NSFWJS_VERSION = '4.4.0';
+/** The bundled model converted. */
+export const NSFWJS_MODEL = 'mobilenet_v2_mid';
+/** Its 1792-d global-average-pooled feature vector, before nsfwjs's own classifier. */
+export const NSFWJS_FEATURE_NODE =
+  'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze';
+export const NSFWJS_INPUT_SIZE = 224;
+
+const SOURCE =
+  'Converted by scripts/make-models.ts (scripts/onnx/tfjs-to-onnx.ts) from the npm package nsfwjs@4.4.0 ' +
+  '(MIT licence, github.com/infinitered/nsfwjs), file dist/models/mobilenet_v2_mid: a TF-Hub MobileNetV2 ' +
+  'width 1.4 / 224 feature vector, ImageNet-pretrained by Google, fine-tuned by nsfwjs on a 5-class photo task, ' +
+  'shipped uint8-quantised. Cut at the 1792-d feature vector (feature_vector/SpatialSqueeze); the nsfwjs ' +
+  'classifier is dropped. Not trained on plankton.';
+
+/**
+ * Preprocessing: 224 x 224 as the network was trained, pixels 0..1 (the graph maps them to
+ * -1..1 itself). Pad to a square on white, not stretch: chosen by the quality benchmark on
+ * ndsb-dev (bench/quality.ts, onnxruntime-node, 2026-11-28): leave-one-out 1-NN 70.0 % padded
+ * against 68.1 % stretched, the learner at 5 / 10 labels per class 54.5 / 62.1 % against
+ * 53.9 / 61.5 % (2 draws). Plankton crops vary a lot in aspect; stretching distorts shape.
+ */
+const PREPROCESS = { resize: { size: NSFWJS_INPUT_SIZE, fit: 'pad' }, normalise: 'unit', highBitDepth: 'max' } as const;
+
+/** A converted model: its weight storage and the manifest entry (less hash and size). */
+export interface ConvertedModel {
+  weights: 'float' | 'uint8';
+  entry: Omit<ModelEntry, 'sha256' | 'bytes'>;
+}
+
+export const NSFWJS_MODELS: readonly ConvertedModel[] = [
+  {
+    weights: 'uint8',
+    entry: {
+      id: 'mobilenet-v2-1.4-nsfwjs-u8',
+      name: 'MobileNetV2 1.4 (pretrained: ImageNet + nsfwjs fine-tune, MIT)',
+      file: 'mobilenet-v2-1.4-nsfwjs-u8.onnx',
+      inputName: 'input',
+      outputName: 'embedding',
+      embeddingSize: 1792,
+      preprocess: { ...PREPROCESS, resize: { ...PREPROCESS.resize } },
+      trained: true,
+      source: `${SOURCE} Weights stored as nsfwjs ships them (uint8 codes + per-tensor scale and min), expanded to float32 when the session is created.`,
+    },
+  },
+  {
+    weights: 'float',
+    entry: {
+      id: 'mobilenet-v2-1.4-nsfwjs',
+      name: 'MobileNetV2 1.4 (pretrained: ImageNet + nsfwjs fine-tune, MIT; fp32 file)',
+      file: 'mobilenet-v2-1.4-nsfwjs.onnx',
+      inputName: 'input',
+      outputName: 'embedding',
+      embeddingSize: 1792,
+      preprocess: { ...PREPROCESS, resize: { ...PREPROCESS.resize } },
+      trained: true,
+      source: `${SOURCE} Weights stored as float32 (tfjs's dequantised values).`,
+    },
+  },
+];
+
+/** The model the manifest's `default` names: the smaller file, same embeddings. */
+export const PRETRAINED_DEFAULT_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
+
+let cached: TfjsGraphModel | undefined;
+
+/**
+ * Reads the installed nsfwjs model (once per process).
+ * @throws when the installed nsfwjs is not the pinned version (the hashes would not match).
+ */
+export function readPinnedNsfwjs(): TfjsGraphModel {
+  const version = nsfwjsVersion();
+  if (version !== NSFWJS_VERSION) {
+    throw new Error(`nsfwjs ${version} is installed but the manifest's hashes are for ${NSFWJS_VERSION}: run \`npm ci\` (package.json pins it)`);
+  }
+  cached ??= readNsfwjsGraphModel(nsfwjsModelDir(NSFWJS_MODEL));
+  return cached;
+}
+
+/** ONNX bytes of a converted model (deterministic; ~0.1 s). */
+export function buildConvertedModelBytes(model: ConvertedModel, graph: TfjsGraphModel = readPinnedNsfwjs()): Uint8Array {
+  return encodeModelWithOnnxProto(
+    convertTfjsGraph(graph, {
+      featureNode: NSFWJS_FEATURE_NODE,
+      inputSize: NSFWJS_INPUT_SIZE,
+      weights: model.weights,
+      docString: `${model.entry.name}. ${model.entry.source}`,
+      metadata: [
+        { key: 'source_package', value: `nsfwjs@${NSFWJS_VERSION}` },
+        { key: 'source_model', value: NSFWJS_MODEL },
+        { key: 'licence', value: 'MIT (nsfwjs); MobileNetV2 weights from TF-Hub (Google)' },
+      ],
+    }),
+  );
+}
