@@ -86,7 +86,7 @@ export async function learnerDraw(
   groups: readonly (string | undefined)[] | undefined,
   n: number,
   seed: number,
-  options: { k?: number } = {},
+  options: { k?: number; probe?: boolean } = {},
 ): Promise<DrawResult> {
   const rng = createRng(seed);
   const byClass = classes.map(() => [] as number[]);
@@ -103,7 +103,7 @@ export async function learnerDraw(
   const organism = organismTypeControl();
   const controls: ChoicesControl[] = [{ name: 'class', labels: [...classes], multiple: false }];
   if (groups) controls.push(organism.control);
-  const learner = new Learner(null, { project: 'bench', modelId: 'bench', dim: rows[0].length, controls, k: options.k ?? PLUGIN_K });
+  const learner = new Learner(null, { project: 'bench', modelId: 'bench', dim: rows[0].length, controls, k: options.k ?? PLUGIN_K, probe: options.probe });
   await learner.refit(rows as Float32Array[]);
   for (const i of labelled) {
     const l: Record<string, string[]> = { class: [classes[labels[i]]] };
