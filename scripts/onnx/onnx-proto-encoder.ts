@@ -52,7 +52,7 @@ export function encodeModelWithOnnxProto(m: OnnxModel): Uint8Array {
     irVersion: m.irVersion,
     producerName: m.producerName,
     producerVersion: m.producerVersion,
-    docString: m.docString ?? '',
+    ...(m.docString ? { docString: m.docString } : {}),
     opsetImport: [{ domain: '', version: m.opsetVersion }],
     metadataProps: (m.metadata ?? []).map(({ key, value }) => ({ key, value })),
     graph: {
@@ -60,7 +60,7 @@ export function encodeModelWithOnnxProto(m: OnnxModel): Uint8Array {
       node: m.graph.nodes.map((n) => ({
         input: [...n.inputs],
         output: [...n.outputs],
-        name: n.name ?? '',
+        ...(n.name ? { name: n.name } : {}),
         opType: n.opType,
         attribute: (n.attributes ?? []).map(attribute),
       })),
