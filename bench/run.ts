@@ -26,10 +26,11 @@ import { shimSection } from './shim.ts';
 import { taskOpenSection } from './task-open.ts';
 import { memorySection } from './memory.ts';
 import { qualitySection, runQuality } from './quality.ts';
+import { defaultModelSection } from './default-model-speed.ts';
 import type { Section } from './section.ts';
 import { formatTable, machineLine, writeReadmeSection, type BenchResult } from './report.ts';
 
-const SECTIONS: Section[] = [qualitySection, embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection];
+const SECTIONS: Section[] = [qualitySection, defaultModelSection, embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection];
 
 /** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
 export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {
