@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { readManifest } from '../scripts/onnx/manifest-file.ts';
+import { decodeTiff } from '../src/embedding/decode-tiff.ts';
 import { FLOWCAM_DIR, log, measured, openBenchPage, ROOT, runPython, skippedRow, type BenchConfig, type Row } from './common.ts';
 import type { EngineInfo } from '../src/embedding/worker-protocol.ts';
 import type { EmbedSamples } from './page/bench-page.ts';
@@ -122,7 +123,12 @@ export const defaultModelSection: Section = {
       log('default-model: PyTorch mobilenet_v2(width_mult=1.4) and the reference ResNet50 at native size');
       const bin = join(ctx.tmp, 'default-model-input.bin');
       writeFileSync(bin, Buffer.from(input.buffer));
-      const sizes = one.flowcam?.sizes ?? [];
+      // The crops' own sizes (the browser reports its 224² tensors): read them in Node.
+      const sizes = await Promise.all(files.map(async (f) => {
+        const b = readFileSync(f);
+        const p = await decodeTiff(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+        return { width: p.width, height: p.height };
+      }));
       try {
         const mob = runPython('torch_embed.py', { arch: 'mobilenet_v2_1.4', threads: [1, mtThreads()], size: SIZE, batches: [1], input_bin: bin, warmup: cfg.warmup, runs: cfg.runs }, 300_000) as {
           results: Array<{ threads: number; kind: string; ms_per_image: number[] }>;
