@@ -7,11 +7,12 @@
  * licence) on a 5-class photo task; nsfwjs ships the graph uint8-quantised in its npm tarball.
  * The classifier head (dense + softmax over its 5 classes) is dropped: we keep the features.
  *
- * Two files from the same weights:
+ * Three files from the same weights:
  *  - fp32: tfjs's dequantised values stored as float32 (17.3 MB);
  *  - u8: the uint8 codes as nsfwjs ships them, expanded to float32 by constant-folded
  *    Cast/Mul/Add nodes when the session is created (4.6 MB download, same speed, same
- *    embeddings up to float32 rounding: see tfjs-parity.test.ts).
+ *    embeddings up to float32 rounding: see tfjs-parity.test.ts);
+ *  - u8-rot4: the u8 network embedding each image at four right-angle rotations and averaging.
  * Conversion is deterministic for a given nsfwjs tarball (hence the exact version pin), so the
  * manifest's sha256 values stay valid.
  */
@@ -19,6 +20,7 @@ import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { encodeModelWithOnnxProto } from './onnx-proto-encoder.ts';
 import { nsfwjsModelDir, nsfwjsVersion, readNsfwjsGraphModel, type TfjsGraphModel } from './tfjs-graph-reader.ts';
 import { convertTfjsGraph } from './tfjs-to-onnx.ts';
+import { withRotationAveraging } from './rotation-averaging.ts';
 
 /** The nsfwjs version the manifest's hashes were made from (package.json pins it exactly). */
 export const NSFWJS_VERSION = '4.4.0';
@@ -48,6 +50,8 @@ const PREPROCESS = { resize: { size: NSFWJS_INPUT_SIZE, fit: 'pad' }, normalise:
 /** A converted model: its weight storage and the manifest entry (less hash and size). */
 export interface ConvertedModel {
   weights: 'float' | 'uint8';
+  /** Embed at 0/90/180/270 degrees and average (rotation-averaging.ts): 4x the compute. */
+  rotations?: boolean;
   entry: Omit<ModelEntry, 'sha256' | 'bytes'>;
 }
 
@@ -80,6 +84,24 @@ export const NSFWJS_MODELS: readonly ConvertedModel[] = [
       source: `${SOURCE} Weights stored as float32 (tfjs's dequantised values).`,
     },
   },
+  {
+    weights: 'uint8',
+    rotations: true,
+    entry: {
+      id: 'mobilenet-v2-1.4-nsfwjs-u8-rot4',
+      name: 'MobileNetV2 1.4, rotation-averaged (pretrained: ImageNet + nsfwjs fine-tune, MIT)',
+      file: 'mobilenet-v2-1.4-nsfwjs-u8-rot4.onnx',
+      inputName: 'input',
+      outputName: 'embedding',
+      embeddingSize: 1792,
+      preprocess: { ...PREPROCESS, resize: { ...PREPROCESS.resize } },
+      trained: true,
+      source:
+        `${SOURCE} Weights stored as nsfwjs ships them. Rotation-averaged: each image is embedded at 0, 90, 180 and 270 degrees ` +
+        'in one batch inside the graph and the four vectors averaged (scripts/onnx/rotation-averaging.ts), so a turned particle ' +
+        'gets the same vector; four times the compute of mobilenet-v2-1.4-nsfwjs-u8.',
+    },
+  },
 ];
 
 /** The model the manifest's `default` names: the smaller file, same embeddings. */
@@ -102,17 +124,16 @@ export function readPinnedNsfwjs(): TfjsGraphModel {
 
 /** ONNX bytes of a converted model (deterministic; ~0.1 s). */
 export function buildConvertedModelBytes(model: ConvertedModel, graph: TfjsGraphModel = readPinnedNsfwjs()): Uint8Array {
-  return encodeModelWithOnnxProto(
-    convertTfjsGraph(graph, {
-      featureNode: NSFWJS_FEATURE_NODE,
-      inputSize: NSFWJS_INPUT_SIZE,
-      weights: model.weights,
-      docString: `${model.entry.name}. ${model.entry.source}`,
-      metadata: [
-        { key: 'source_package', value: `nsfwjs@${NSFWJS_VERSION}` },
-        { key: 'source_model', value: NSFWJS_MODEL },
-        { key: 'licence', value: 'MIT (nsfwjs); MobileNetV2 weights from TF-Hub (Google)' },
-      ],
-    }),
-  );
+  const description = convertTfjsGraph(graph, {
+    featureNode: NSFWJS_FEATURE_NODE,
+    inputSize: NSFWJS_INPUT_SIZE,
+    weights: model.weights,
+    docString: `${model.entry.name}. ${model.entry.source}`,
+    metadata: [
+      { key: 'source_package', value: `nsfwjs@${NSFWJS_VERSION}` },
+      { key: 'source_model', value: NSFWJS_MODEL },
+      { key: 'licence', value: 'MIT (nsfwjs); MobileNetV2 weights from TF-Hub (Google)' },
+    ],
+  });
+  return encodeModelWithOnnxProto(model.rotations ? withRotationAveraging(description) : description);
 }

@@ -97,7 +97,7 @@ describe('nsfwjs MobileNetV2 1.4 converted to ONNX', () => {
 
   it('matches TensorFlow.js on the same inputs: cosine >= 0.9999 per image (fp32 and uint8-weight files)', async () => {
     const sessions = await Promise.all(
-      NSFWJS_MODELS.map(async (m) => ({ id: m.entry.id, s: await ort.InferenceSession.create(built.get(m.entry.id)!, { intraOpNumThreads: 1, interOpNumThreads: 1 }) })),
+      NSFWJS_MODELS.filter((m) => !m.rotations).map(async (m) => ({ id: m.entry.id, s: await ort.InferenceSession.create(built.get(m.entry.id)!, { intraOpNumThreads: 1, interOpNumThreads: 1 }) })),
     );
     const report: string[] = [];
     for (const { name, chw } of inputs()) {
@@ -121,4 +121,52 @@ describe('nsfwjs MobileNetV2 1.4 converted to ONNX', () => {
     }
     console.log(`tfjs parity:\n  ${report.join('\n  ')}`);
   }, 120_000);
+});
+
+describe('rotation-averaged variant (rotation-averaging.ts)', () => {
+  it('equals the mean of the plain model over the four right-angle rotations, and a turned image gets the same vector', async () => {
+    const plainModel = NSFWJS_MODELS.find((m) => m.weights === 'uint8' && !m.rotations)!;
+    const rotModel = NSFWJS_MODELS.find((m) => m.rotations)!;
+    const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+    const plain = await ort.InferenceSession.create(built.get(plainModel.entry.id)!, opts);
+    const rot = await ort.InferenceSession.create(built.get(rotModel.entry.id)!, opts);
+    const n = 224;
+    const x = inputs()[3].chw; // the synthetic image, not symmetric
+    /** Turn a CHW image by k right angles. */
+    const turn = (src: Float32Array, k: number): Float32Array => {
+      const out = new Float32Array(src.length);
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < n; y++) {
+          for (let xx = 0; xx < n; xx++) {
+            let sy = y;
+            let sx = xx;
+            for (let q = 0; q < k; q++) [sy, sx] = [sx, n - 1 - sy];
+            out[(c * n + y) * n + xx] = src[(c * n + sy) * n + sx];
+          }
+        }
+      }
+      return out;
+    };
+    const run = async (s: ort.InferenceSession, v: Float32Array): Promise<Float32Array> =>
+      (await s.run({ input: new ort.Tensor('float32', v, [1, 3, n, n]) })).embedding.data as Float32Array;
+    const mean = new Float32Array(1792);
+    for (let k = 0; k < 4; k++) {
+      const e = await run(plain, turn(x, k));
+      for (let i = 0; i < e.length; i++) mean[i] += e[i] / 4;
+    }
+    const averaged = await run(rot, x);
+    const turned = await run(rot, turn(x, 1));
+    let vsMean = 0;
+    let vsTurned = 0;
+    for (let i = 0; i < 1792; i++) {
+      vsMean = Math.max(vsMean, Math.abs(averaged[i] - mean[i]));
+      vsTurned = Math.max(vsTurned, Math.abs(averaged[i] - turned[i]));
+    }
+    expect(vsMean).toBeLessThan(1e-5);
+    expect(vsTurned).toBeLessThan(1e-5);
+    // ... while the plain model does see the turn.
+    const p0 = await run(plain, x);
+    const p1 = await run(plain, turn(x, 1));
+    expect(cosine(Array.from(p0), Array.from(p1))).toBeLessThan(0.999);
+  }, 60_000);
 });
