@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { readCalibrationTable, rangesOf, type CalibrationTable } from './int8-calibration.ts';
 import { encodeModel } from './onnx-graph.ts';
+import { PRETRAINED_DEFAULT_ID } from './nsfwjs-models.ts';
 import { quantizeQdq } from './qdq-quantize.ts';
 import { buildResNet, type ResNetSpec } from './resnet-builder.ts';
 
@@ -39,9 +40,10 @@ const COMMON = { inputName: 'input', outputName: 'embedding' } as const;
 
 /**
  * Id of the manifest's default entry when the manifest has no valid default of its own: the
- * pretrained MobileNetV2 converted from nsfwjs (nsfwjs-models.ts), not a generated model.
+ * pretrained MobileNetV2 converted from nsfwjs, rotation-averaged (nsfwjs-models.ts), not a
+ * generated model.
  */
-export const DEFAULT_MODEL_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
+export const DEFAULT_MODEL_ID = PRETRAINED_DEFAULT_ID;
 
 /** The seeded ResNet18: the small test model, and the exact fp32 reference of its int8 variant. */
 const RESNET18_SPEC: ResNetSpec = {
