@@ -40,8 +40,7 @@ const COMMON = { inputName: 'input', outputName: 'embedding' } as const;
 
 /**
  * Id of the manifest's default entry when the manifest has no valid default of its own: the
- * pretrained MobileNetV2 converted from nsfwjs, rotation-averaged (nsfwjs-models.ts), not a
- * generated model.
+ * pretrained MobileNetV2 converted from nsfwjs (nsfwjs-models.ts), not a generated model.
  */
 export const DEFAULT_MODEL_ID = PRETRAINED_DEFAULT_ID;
 

@@ -84,7 +84,7 @@ describe('generator determinism and the committed manifest', () => {
     const manifest = readManifest(MANIFEST_PATH)!;
     // The default is the pretrained MobileNetV2 converted from nsfwjs (tfjs-parity.test.ts); the
     // seeded ResNets stay as test models.
-    expect(manifest.default).toBe('mobilenet-v2-1.4-nsfwjs-u8-rot4');
+    expect(manifest.default).toBe('mobilenet-v2-1.4-nsfwjs-u8');
     for (const g of GENERATED_MODELS) {
       const e = entryOf(g.entry.id);
       expect(e.name).toContain('untrained, seeded weights');

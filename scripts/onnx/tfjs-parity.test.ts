@@ -84,7 +84,7 @@ describe('nsfwjs MobileNetV2 1.4 converted to ONNX', () => {
       expect(entry.source).toContain('nsfwjs@4.4.0');
       expect(entry.source).toContain('MIT');
     }
-    expect(manifest.default).toBe('mobilenet-v2-1.4-nsfwjs-u8-rot4');
+    expect(manifest.default).toBe('mobilenet-v2-1.4-nsfwjs-u8');
   });
 
   it('onnx-proto writes the same ModelProto as the project\'s own protobuf writer', () => {
