@@ -31,7 +31,7 @@ export interface ProbeOptions {
   folds: number;
 }
 
-export const PROBE_DEFAULTS: Readonly<ProbeOptions> = Object.freeze({ lambda: 1e-3, iterations: 80, folds: 5 });
+export const PROBE_DEFAULTS: Readonly<ProbeOptions> = Object.freeze({ lambda: 1e-3, iterations: 50, folds: 3 });
 
 /** Trained probe in kernel form: logits(x) = sum_j sim(x, u_j) A[j] + b. */
 interface KernelProbe {
