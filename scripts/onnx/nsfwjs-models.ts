@@ -42,8 +42,8 @@ const SOURCE =
  * Preprocessing: 224 x 224 as the network was trained, pixels 0..1 (the graph maps them to
  * -1..1 itself). Pad to a square on white, not stretch: chosen by the quality benchmark on
  * ndsb-dev (bench/quality.ts, onnxruntime-node, 2026-11-28): leave-one-out 1-NN 70.0 % padded
- * against 68.1 % stretched, the learner at 5 / 10 labels per class 54.5 / 62.1 % against
- * 53.9 / 61.5 % (2 draws). Plankton crops vary a lot in aspect; stretching distorts shape.
+ * against 68.1 % stretched, the learner at 5 labels per class 63.1 % against 61.3 % (10 draws).
+ * Plankton crops vary a lot in aspect; stretching distorts their shape.
  */
 const PREPROCESS = { resize: { size: NSFWJS_INPUT_SIZE, fit: 'pad' }, normalise: 'unit', highBitDepth: 'max' } as const;
 
@@ -107,8 +107,8 @@ export const NSFWJS_MODELS: readonly ConvertedModel[] = [
 /**
  * The model the manifest's `default` names: the one-pass model with uint8-stored weights.
  * The rotation-averaged variant embeds better on ndsb-dev (bench/quality.ts, 2026-11-28:
- * leave-one-out 1-NN 76.5 vs 70.0 %, the learner at 5 labels per class 70.9 vs 64.0 %, living vs
- * non-living at 10 per class 87.2 vs 84.7 %) but costs four passes an image: the one-pass model
+ * leave-one-out 1-NN 76.5 vs 70.0 %, the learner at 5 labels per class 70.6 vs 63.1 %, living vs
+ * non-living at 10 per class 86.8 vs 84.0 %) but costs four passes an image: the one-pass model
  * is what keeps the default faster in the browser than the reference's ResNet50 in PyTorch on
  * FlowCam crops, and the test suite's time in bounds. Choose `-rot4` by id for better suggestions.
  */
