@@ -79,8 +79,19 @@ export function readDataset(dir: string): Dataset {
   return { dir, images, classes, hasGroups: images.every((i) => i.group === 'living' || i.group === 'non-living'), fingerprint: hash.digest('hex').slice(0, 16) };
 }
 
-/** Decodes one image of the dataset to the engine's Pixels. */
+/**
+ * Decodes one image of the dataset to the engine's Pixels.
+ * @throws naming the file when it cannot be decoded (fix or remove it, then rerun).
+ */
 export async function decodeDatasetImage(dir: string, file: string): Promise<Pixels> {
+  try {
+    return await decode(dir, file);
+  } catch (error) {
+    throw new Error(`--quality: cannot decode ${join(dir, file)}: ${(error as Error).message}; fix or remove the file and rerun`);
+  }
+}
+
+async function decode(dir: string, file: string): Promise<Pixels> {
   const bytes = readFileSync(join(dir, file));
   const ext = extname(file).toLowerCase();
   if (ext === '.tif' || ext === '.tiff') {
