@@ -6,8 +6,8 @@
  * Embeddings come from onnxruntime-node fed by the engine's own preprocessing
  * (src/embedding/preprocess.ts, the code the browser worker runs) on the same model files the
  * browser downloads. Why not Chromium: the quality figures depend on the vectors, and those are
- * the same up to float rounding (the browser parity fixtures hold ORT web and ORT node to 1e-5
- * on the same pixels); Node needs no browser, so `--quality DIR` works for a lab on any machine,
+ * the same up to float rounding (e2e/engine.spec.ts holds the default model in Chromium's ORT web
+ * to onnxruntime-node within 1e-4 on the same PNG pixels; measured 7e-6); Node needs no browser, so `--quality DIR` works for a lab on any machine,
  * and 480 images embed in seconds instead of minutes. What differs is the JPEG decoder (jpeg-js
  * here, libjpeg-turbo in Chromium): baseline JPEGs decode to within a grey level or so.
  *
