@@ -74,6 +74,18 @@ export function readmeSection(result: BenchResult): string {
     return r?.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : 'n/a';
   };
   const note = (id: string): string => byId.get(id)?.note ?? '';
+  const defaultModel = /\[([^\]]+)\]/.exec(byId.get('default-model/224/b1/browser-1t')?.label ?? '')?.[1] ?? 'n/a';
+  /** A quality figure of the default model / of the raw-pixel baseline. */
+  const q = (metric: string, digits = 1): string => v(`quality/${defaultModel}/${metric}`, digits);
+  const qb = (metric: string, digits = 1): string => v(`quality/baseline-raw-pixels/${metric}`, digits);
+  const atLeast = (id: string, target: number): string => {
+    const m = byId.get(id)?.stats?.median;
+    return m === undefined ? 'not measured' : m >= target ? 'met' : 'not met';
+  };
+  const atMost = (id: string, target: number): string => {
+    const m = byId.get(id)?.stats?.median;
+    return m === undefined ? 'not measured' : m <= target ? 'met' : 'not met';
+  };
   const waitMatch = /waiting for the editor's store (\d+) ms, embed \(or cache lookup\) ([\d.]+) ms/.exec(note('taskopen/cached/plugin'));
   const size = result.config.size;
   const m = result.machine;
@@ -97,12 +109,21 @@ paths run on SwiftShader, a CPU emulation, so GPU figures here say nothing about
   ${waitMatch[1]} ms is the editor getting ready after the task is handed to it; the plugin's own work
   (cache lookup ${waitMatch[2]} ms, learner and prediction well under 1 ms) is the rest.` : ''} Counted from the
   click in the task list (which also rebuilds the editor): ${v('taskopen/cached/click')} ms cached, ${v('taskopen/uncached/click')} ms not.
-- **First visit:** the engine downloads ${v('taskopen/cold/bytes', 1)} MB once (the ResNet18 model, ~45 MB, and the
-  WASM runtime, ~14 MB); here, from localhost, the engine was ready after
+- **First visit:** the engine downloads ${v('taskopen/cold/bytes', 1)} MB once (the default model, MobileNetV2 1.4 with
+  uint8-stored weights, ~4.6 MB, and the WASM runtime, ~14 MB); here, from localhost, the engine was ready after
   ${v('taskopen/cold/engine-start')} ms and the first suggestion showed ${v('taskopen/cold/first-suggestion')} ms after navigation. On a
   50 Mbit/s connection add about ${Math.round(((byId.get('taskopen/cold/bytes')?.stats?.median ?? 0) * 8) / 50)} s for the download. **Later visits** download nothing: engine
   ready in ${v('taskopen/warm/engine-start')} ms.
-- **Embedding one image** (ResNet18, ${size}x${size}): ${v(`embed/${size}/b1/browser-mt`)} ms in the browser with ${threads} WASM threads
+- **Suggestion quality on real plankton** (ndsb-dev: 480 in-situ crops, 12 classes; the default model):
+  after 5 labels per class the plugin's learner suggests the right class for ${q('learner-n5')} % of the other
+  images (${q('learner-n1')} % after 1, ${q('learner-n10')} % after 10, ${q('learner-n20')} % after 20; raw pixels: ${qb('learner-n5')} % after 5); living vs
+  non-living is right for ${q('living-n10')} % after 10 per class; scores are calibrated to expected calibration error
+  ${q('ece-n5', 3)} after 5 per class (0 would mean a score of 0.8 is right exactly 8 times in 10); leave-one-out 1-NN ${q('loo-1nn')} %.
+- **Embedding one image with the default model** (MobileNetV2 1.4, 224x224): ${v('default-model/224/b1/browser-1t')} ms in the browser
+  with 1 WASM thread, ${v('default-model/224/b1/browser-mt')} ms with ${threads} threads; on the FlowCam crops ${v('default-model/flowcam/browser-1t')} ms
+  (1 thread) against ${v('default-model/flowcam/torch-resnet50-native-1t')} ms for the reference backend's ResNet50 in PyTorch at the crops' own size
+  (${ratio('default-model/flowcam/browser-1t')}); PyTorch runs the same MobileNetV2 architecture in ${v('default-model/224/b1/torch-mobilenet-v2-1.4-1t')} ms (1 thread).
+- **Embedding one image, same model everywhere** (the seeded ResNet18, ${size}x${size}): ${v(`embed/${size}/b1/browser-mt`)} ms in the browser with ${threads} WASM threads
   (cross-origin isolated page), ${v(`embed/${size}/b1/browser-1t`)} ms with 1 thread (a page without COOP/COEP);
   the reference's PyTorch CPU takes ${v(`embed/${size}/b1/torch-mt`)} ms (${threads} threads) / ${v(`embed/${size}/b1/torch-1t`)} ms (1 thread), and native
   onnxruntime ${v(`embed/${size}/b1/ort-node-mt`)} / ${v(`embed/${size}/b1/ort-node-1t`)} ms. In batches of 8: browser ${v(`embed/${size}/b8/browser-mt`)} / ${v(`embed/${size}/b8/browser-1t`)} ms per
@@ -127,6 +148,11 @@ paths run on SwiftShader, a CPU emulation, so GPU figures here say nothing about
 |---|---|---|
 | embedding >= 1.0x PyTorch CPU at the same threads | ${size}² batch 1: ${ratio(`embed/${size}/b1/browser-1t`)} (1 thread), ${ratio(`embed/${size}/b1/browser-mt`)} (${threads} threads); batch 8: ${ratio(`embed/${size}/b8/browser-1t`)} / ${ratio(`embed/${size}/b8/browser-mt`)}; FlowCam native: ${ratio('embed/native/browser-1t')} / ${ratio('embed/native/browser-mt')} | ${goal(byId, [`embed/${size}/b1/browser-1t`, `embed/${size}/b1/browser-mt`, `embed/${size}/b8/browser-1t`, `embed/${size}/b8/browser-mt`], 1.0)} |
 | cached task open → suggestion <= 30 ms p50 | ${v('taskopen/cached/plugin')} ms p50 | ${(byId.get('taskopen/cached/plugin')?.stats?.median ?? Infinity) <= 30 ? 'met' : 'not met'} |
+| default model in the browser faster than the reference's ResNet50 in PyTorch (FlowCam crops, same threads) | ${ratio('default-model/flowcam/browser-1t')} (1 thread), ${ratio('default-model/flowcam/browser-mt')} (${threads} threads) | ${goal(byId, ['default-model/flowcam/browser-1t', 'default-model/flowcam/browser-mt'], 1.0)} |
+| ndsb-dev leave-one-out 1-NN >= 88 % | ${q('loo-1nn')} % | ${atLeast(`quality/${defaultModel}/loo-1nn`, 88)} |
+| ndsb-dev learner at 5 labels per class >= 80 % | ${q('learner-n5')} % | ${atLeast(`quality/${defaultModel}/learner-n5`, 80)} |
+| ndsb-dev living vs non-living at 10 per class >= 95 % | ${q('living-n10')} % | ${atLeast(`quality/${defaultModel}/living-n10`, 95)} |
+| ndsb-dev expected calibration error <= 0.05 | ${q('ece-n5', 3)} (5 per class), ${q('ece-n10', 3)} (10) | ${atMost(`quality/${defaultModel}/ece-n5`, 0.05)} |
 | k-means >= 1.5x scikit-learn at the same iterations | 10k x 512, k=10: ${ratio('kmeans/n10000/k10/ts')} vs 1 thread; 50k: ${ratio('kmeans/n50000/k10/ts')} | ${goal(byId, ['kmeans/n10000/k10/ts', 'kmeans/n50000/k10/ts'], 1.5)} |
 
 Ratios are speed-ups against the baseline named in the table (>1: faster than the baseline).

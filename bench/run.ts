@@ -2,7 +2,8 @@
  * `npm run bench` (full, ~10 min) and `npm run bench:smoke` (tiny sizes, < 90 s, run by
  * `npm test`): every section in one run, baselines measured in the same run, then a table of
  * medians, min-max and ratios. Options: `--json FILE` (also write the results there), `--only
- * a,b` (run some sections; the row check then covers those only).
+ * a,b` (run some sections; the row check then covers those only), `--quality DIR` (only the
+ * quality section, on your own labelled `<class>/<image>` folder: no browser or build needed).
  *
  * Starts its own servers (vite preview of dist/demo with COOP/COEP on a free port, a plain
  * static server of the same files without them, the shim on port 0) and its own Chromium, and
@@ -24,11 +25,13 @@ import { indexeddbSection } from './indexeddb.ts';
 import { shimSection } from './shim.ts';
 import { taskOpenSection } from './task-open.ts';
 import { memorySection } from './memory.ts';
+import { qualitySection, runQuality } from './quality.ts';
+import { defaultModelSection } from './default-model-speed.ts';
 import { importSection } from './import.ts';
 import type { Section } from './section.ts';
 import { formatTable, machineLine, writeReadmeSection, type BenchResult } from './report.ts';
 
-const SECTIONS: Section[] = [embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection, importSection];
+const SECTIONS: Section[] = [qualitySection, defaultModelSection, embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection, importSection];
 
 /** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
 export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {
@@ -46,9 +49,10 @@ async function main(): Promise<number> {
   const started = performance.now();
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' } },
+    options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' }, quality: { type: 'string' } },
   });
   const cfg = configFor(values.smoke ?? false);
+  if (values.quality) return qualityOnly(resolve(values.quality), cfg, values.json, started);
   const only = values.only?.split(',').map((s) => s.trim());
   const sections = only ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
   if (only && sections.length !== only.length) {
@@ -129,6 +133,22 @@ async function main(): Promise<number> {
   }
   log(`all ${expected.length} rows present (${rows.filter((r) => r.skipped).length} skipped for missing prerequisites/budget) in ${seconds.toFixed(1)} s`);
   return 0;
+}
+
+/** `--quality DIR`: the quality section alone on a user's folder; no browser, servers or build. */
+async function qualityOnly(dir: string, cfg: ReturnType<typeof configFor>, json: string | undefined, started: number): Promise<number> {
+  const rows = await runQuality(dir, cfg);
+  applyRatios(rows);
+  console.log('');
+  console.log(formatTable(rows));
+  if (json) {
+    mkdirSync(dirname(resolve(json)), { recursive: true });
+    writeFileSync(resolve(json), `${JSON.stringify({ mode: cfg.smoke ? 'smoke' : 'full', dir, rows }, null, 2)}\n`);
+  }
+  const problems = rows.filter((r) => r.skipped).map((r) => `${r.id}: ${r.skipped!.reason}`);
+  log(`quality on ${dir}: ${rows.length} rows in ${((performance.now() - started) / 1000).toFixed(1)} s${problems.length ? `; ${problems.length} skipped` : ''}`);
+  for (const p of problems) console.error(`  - ${p}`);
+  return rows.some((r) => r.skipped?.kind === 'error') ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (error) => {

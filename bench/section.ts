@@ -12,6 +12,8 @@ export interface BenchContext {
   /** Scratch folder of this run (removed at the end). */
   tmp: string;
   machine: Machine;
+  /** Labelled `<class>/<image>` folder of the quality section (default: ../shared/fixtures/ndsb-dev). */
+  qualityDir?: string;
 }
 
 export interface Section {

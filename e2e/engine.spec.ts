@@ -40,6 +40,33 @@ function maxAbsDiff(a: number[], b: number[]): number {
 test.describe('embedding engine (WASM, real Chromium)', () => {
   test.beforeEach(async ({ page }) => openHarness(page));
 
+  test('the default model (pretrained MobileNetV2, pad to 224): the browser equals onnxruntime-node on the same pixels', async ({ page }) => {
+    // Node side: the same PNG bytes, the same preprocessing code, onnxruntime-node.
+    const ort = await import('onnxruntime-node');
+    const { preprocess } = await import('../src/embedding/preprocess.ts');
+    const { readPngRgb } = await import('../scripts/onnx/png-reader.ts');
+    const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as {
+      default: string;
+      models: Array<{ id: string; file: string; inputName: string; outputName: string; preprocess: Parameters<typeof preprocess>[1] }>;
+    };
+    const entry = manifest.models.find((m) => m.id === manifest.default)!;
+    const session = await ort.InferenceSession.create(readFileSync(`models/${entry.file}`), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    let worst = 0;
+    for (const image of reference.images) {
+      const bytes = readFileSync(`${FIXTURES}/${image.file}`);
+      const png = readPngRgb(bytes);
+      const t = preprocess({ width: png.width, height: png.height, channels: 3, bitDepth: 8, data: png.rgb }, entry.preprocess);
+      const expected = Array.from((await session.run({ [entry.inputName]: new ort.Tensor('float32', t.data, [1, 3, t.height, t.width]) }))[entry.outputName].data as Float32Array);
+      const out = await embedBytes(page, bytes, entry.id, { noCache: true });
+      if (!out.ok) throw new Error(`${image.file}: ${out.message}`);
+      expect(out.vector).toHaveLength(expected.length);
+      worst = Math.max(worst, maxAbsDiff(out.vector, expected));
+    }
+    console.log(`default model ${entry.id}: browser vs onnxruntime-node max abs diff ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    await session.release();
+  });
+
   for (const model of ['tiny', 'resnet18'] as const) {
     test(`${model}: embeddings equal onnxruntime-node's reference vectors`, async ({ page }) => {
       // The reference vectors were computed at native size (the reference's preprocessing).

@@ -3,7 +3,11 @@
  * editor: the local sample project, and a (fake) Label Studio project through its REST API.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { fakeLabelStudio, SAMPLE_TASKS } from './project-fake-ls.ts';
+
+/** Models whose pre-annotation progress may be stored: the manifest's default (what the demo runs) and the test models. */
+const PROGRESS_MODELS = [(JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { default: string }).default, 'resnet18-seeded', 'resnet-tiny-seeded'];
 
 // The demo's service worker would answer fetches itself, out of reach of page.route.
 test.use({ serviceWorkers: 'block' });
@@ -62,12 +66,12 @@ test.describe('project pre-annotation', () => {
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 120_000 }).toBeGreaterThanOrEqual(30);
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
-    const before = await page.evaluate(async () => {
+    const before = await page.evaluate(async (models) => {
       const store = await window.cytoML.core().store();
-      const records = await Promise.all(['resnet18-seeded', 'resnet-tiny-seeded'].map((m) => store.progress.get('demo-samples', `preannotate:${m}`)));
+      const records = await Promise.all(models.map((m) => store.progress.get('demo-samples', `preannotate:${m}`)));
       const record = records.find(Boolean)!;
       return { done: record.done.length, state: record.state };
-    });
+    }, PROGRESS_MODELS);
     expect(before.done).toBeGreaterThanOrEqual(30);
     expect(before.done).toBeLessThan(SAMPLE_TASKS.length);
     // The interrupted run carries on by itself.

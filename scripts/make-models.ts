@@ -1,6 +1,8 @@
 /**
- * Generates the project's seeded-weight ONNX models and their `models/manifest.json` entries,
- * in TypeScript, without Python or a download.
+ * Generates the project's ONNX models and their `models/manifest.json` entries, in TypeScript,
+ * without Python or a download: the seeded-weight ResNets (built from a PRNG), and the
+ * pretrained default model, converted from the nsfwjs npm package in node_modules
+ * (scripts/onnx/nsfwjs-models.ts).
  *
  *   npx tsx scripts/make-models.ts              # (re)write the models and their manifest entries
  *   npx tsx scripts/make-models.ts --if-missing # skip models already present with the manifest's hash
@@ -19,6 +21,7 @@ import { CALIBRATION_TABLE_PATH, calibrate, serialiseTable } from './onnx/int8-c
 import { encodeModel } from './onnx/onnx-graph.ts';
 import { buildResNet } from './onnx/resnet-builder.ts';
 import { mergeManifest, readManifest, serialiseManifest, writeFileAtomic } from './onnx/manifest-file.ts';
+import { NSFWJS_MODELS, buildConvertedModelBytes } from './onnx/nsfwjs-models.ts';
 
 const OPTIONS = ['--if-missing', '--calibrate', '--help'] as const;
 
@@ -52,16 +55,22 @@ async function main(argv: string[]): Promise<void> {
   const current = readManifest(manifestPath);
 
   const entries: ModelEntry[] = [];
-  for (const model of GENERATED_MODELS) {
+  const catalogue = [
+    ...GENERATED_MODELS.map((model) => ({ entry: model.entry, build: () => buildModelBytes(model) })),
+    ...NSFWJS_MODELS.map((model) => ({ entry: model.entry, build: () => buildConvertedModelBytes(model) })),
+  ];
+  for (const model of catalogue) {
     const path = join(modelsDir, model.entry.file);
     const known = current?.models.find((m) => m.id === model.entry.id);
     if (ifMissing && known && existsSync(path) && sha256Hex(readFileSync(path)) === known.sha256) {
       console.log(`${model.entry.file}: present, sha256 ok, skipped`);
-      entries.push(known);
+      // The file is current; the entry's other fields (name, preprocess, ...) follow the code.
+      const { id, name, file, ...rest } = model.entry;
+      entries.push({ id, name, file, sha256: known.sha256, bytes: known.bytes, ...rest });
       continue;
     }
     const t0 = performance.now();
-    const bytes = buildModelBytes(model);
+    const bytes = model.build();
     writeFileAtomic(path, bytes);
     const entry = manifestEntry(model, bytes);
     entries.push(entry);

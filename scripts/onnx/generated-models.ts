@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { readCalibrationTable, rangesOf, type CalibrationTable } from './int8-calibration.ts';
 import { encodeModel } from './onnx-graph.ts';
+import { PRETRAINED_DEFAULT_ID } from './nsfwjs-models.ts';
 import { quantizeQdq } from './qdq-quantize.ts';
 import { buildResNet, type ResNetSpec } from './resnet-builder.ts';
 
@@ -37,10 +38,13 @@ const RESIDUAL_SCALE = 0.2;
 
 const COMMON = { inputName: 'input', outputName: 'embedding' } as const;
 
-/** Id of the manifest's default entry when the manifest has no valid default of its own. */
-export const DEFAULT_MODEL_ID = 'resnet18-seeded';
+/**
+ * Id of the manifest's default entry when the manifest has no valid default of its own: the
+ * pretrained MobileNetV2 converted from nsfwjs (nsfwjs-models.ts), not a generated model.
+ */
+export const DEFAULT_MODEL_ID = PRETRAINED_DEFAULT_ID;
 
-/** The seeded ResNet18: the default model, and the exact fp32 reference of its int8 variant. */
+/** The seeded ResNet18: the small test model, and the exact fp32 reference of its int8 variant. */
 const RESNET18_SPEC: ResNetSpec = {
   ...COMMON,
   widths: [64, 128, 256, 512],
@@ -141,7 +145,7 @@ export function buildModelBytes(model: GeneratedModel, calibration?: Calibration
 }
 
 /** The full manifest entry for a model whose bytes are known. */
-export function manifestEntry(model: GeneratedModel, bytes: Uint8Array): ModelEntry {
+export function manifestEntry(model: Pick<GeneratedModel, 'entry'>, bytes: Uint8Array): ModelEntry {
   // Key order follows ModelEntry, so the manifest reads id, name, file, sha256, bytes, ...
   const { id, name, file, ...rest } = model.entry;
   return { id, name, file, sha256: sha256Hex(bytes), bytes: bytes.byteLength, ...rest };

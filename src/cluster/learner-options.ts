@@ -12,7 +12,7 @@ export interface ChoicesControl {
 }
 
 /** The heads that can answer for a control. */
-export type SuggestingHead = 'cluster-vote' | 'knn';
+export type SuggestingHead = 'cluster-vote' | 'knn' | 'probe';
 
 /** What the learner suggests for one control. */
 export interface Suggestion {
@@ -52,6 +52,11 @@ export interface LearnerOptions {
   minPerClass?: number;
   /** k-means settings of a refit (k comes from `k`). */
   kmeans?: Omit<KMeansOptions, 'k' | 'init'>;
+  /**
+   * Whether the linear probe (probe-head.ts) competes for single-choice controls (default true;
+   * false gives the cluster-vote / kNN learner alone, e.g. to benchmark the difference).
+   */
+  probe?: boolean;
   /** How to run a refit, e.g. `(data, o) => client.fit(data, o)` with a KMeansClient; in-thread by default. */
   fit?: (data: Matrix, options: KMeansOptions) => Promise<KMeansResult>;
 }
@@ -86,6 +91,7 @@ export function resolveLearnerOptions(opts: LearnerOptions): ResolvedLearnerOpti
     refitGrowth: opts.refitGrowth ?? LEARNER_DEFAULTS.refitGrowth,
     knnK: opts.knnK ?? LEARNER_DEFAULTS.knnK,
     minPerClass: opts.minPerClass ?? LEARNER_DEFAULTS.minPerClass,
+    probe: opts.probe ?? true,
     kmeans: opts.kmeans,
     fit: opts.fit,
   };

@@ -205,7 +205,8 @@ describe('Learner: learning from annotations on separable classes', () => {
     const { items, controls, d } = makeTask(2024);
     const train = items.slice(0, 400);
     const test = items.slice(400);
-    const learner = new Learner(null, { project: 'p', modelId: 'blobs', dim: d, controls, k: 3, kmeans: { seed: 7 } });
+    // The cluster-vote / kNN heads alone (the probe's own test is below).
+    const learner = new Learner(null, { project: 'p', modelId: 'blobs', dim: d, controls, k: 3, kmeans: { seed: 7 }, probe: false });
     await learner.refit(items.map((i) => i.embedding));
 
     const byClass = [0, 1, 2, 3].map((c) => train.filter((i) => i.cls === c));
@@ -231,5 +232,41 @@ describe('Learner: learning from annotations on separable classes', () => {
     expect(ten.head).toBe('knn');
     const state = learner.toState().controls.species;
     expect(state.headAccuracy.knn).toBeGreaterThan(state.headAccuracy['cluster-vote'] as number);
+  });
+});
+
+describe('Learner: the linear probe head (single choice)', () => {
+  it('answers single-choice controls from one label per class, keeps multiple-choice ones on the other heads, and survives toState', async () => {
+    const { items, controls, d } = makeTask(2024);
+    const train = items.slice(0, 400);
+    const test = items.slice(400);
+    const learner = new Learner(null, { project: 'p', modelId: 'blobs', dim: d, controls, k: 3, kmeans: { seed: 7 } });
+    await learner.refit(items.map((i) => i.embedding));
+    const byClass = [0, 1, 2, 3].map((c) => train.filter((i) => i.cls === c));
+    const results: { species: number; head: string; shapeHead: string }[] = [];
+    for (const perClass of [1, 10]) {
+      for (const group of byClass) for (const item of group.slice(0, perClass)) learner.setLabels(item.key, item.embedding, item.labels);
+      const state = learner.toState().controls;
+      results.push({ species: accuracy(learner, test, 'species'), head: state.species.head, shapeHead: state.shape.head });
+    }
+    const [one, ten] = results;
+    expect(one.head).toBe('probe');
+    expect(ten.head).toBe('probe');
+    expect(ten.shapeHead).not.toBe('probe');
+    expect(ten.species).toBeGreaterThan(0.95);
+    // Suggestions say which head answered, with a probability in (0, 1].
+    const s = learner.suggest(test[0].embedding).find((x) => x.control === 'species')!;
+    expect(s.head).toBe('probe');
+    expect(s.score).toBeGreaterThan(0);
+    expect(s.score).toBeLessThanOrEqual(1);
+    const state = learner.toState();
+    expect(state.controls.species.probe?.weights.length).toBe(4 * d);
+    expect(state.controls.species.headAccuracy.probe).toBeGreaterThan(0.9);
+    // A reloaded learner keeps the probe and suggests the same.
+    const reloaded = new Learner(state, { project: 'p', modelId: 'blobs', dim: d, controls, k: 3 });
+    expect(reloaded.toState().controls.species.head).toBe('probe');
+    for (const item of test.slice(0, 20)) {
+      expect(reloaded.suggest(item.embedding)).toEqual(learner.suggest(item.embedding));
+    }
   });
 });

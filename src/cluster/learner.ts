@@ -13,6 +13,8 @@ import {
   type Suggestion,
 } from './learner-options.ts';
 import { checkFinite, packRows, type Matrix } from './matrix.ts';
+import { choosePrimaryHead } from './probe-selection.ts';
+import { probeProbabilities } from './probe-head.ts';
 import { assignNearest } from './distance-ts.ts';
 
 /**
@@ -79,13 +81,15 @@ export class Learner {
     this.#headsStale = false;
     for (const control of this.#opts.controls) {
       const stored = state?.controls[control.name];
-      // A 'probe' head (a schema option this learner does not train) is reselected too.
+      // A stored 'probe' head is kept only with its weights, of this width (else reselected).
+      const probeOk = stored?.head !== 'probe' || (stored.probe?.weights.length === control.labels.length * opts.dim && this.#scaling !== undefined);
       const same =
-        stored && stored.head !== 'probe' && stored.multiple === control.multiple && sameLabels(stored.labels, control.labels);
+        stored && probeOk && stored.multiple === control.multiple && sameLabels(stored.labels, control.labels);
       this.#controls.set(control.name, {
         ...this.#countControl(control),
         head: same ? stored.head : 'none',
         headAccuracy: same ? stored.headAccuracy : {},
+        ...(same && stored.probe ? { probe: stored.probe } : {}),
       });
       if (!same && this.#examplesOf(control.name).labelIndices.length > 0) this.#headsStale = true;
     }
@@ -171,8 +175,13 @@ export class Learner {
       let head: Suggestion['head'];
       switch (control.head) {
         case 'none':
-        case 'probe': // never kept: the constructor marks stored probe heads for reselection
           continue;
+        case 'probe':
+          if (!control.probe) continue;
+          head = 'probe';
+          unit ??= normalise(features);
+          probabilities = probeProbabilities(control.probe, unit);
+          break;
         case 'cluster-vote':
           head = 'cluster-vote';
           probabilities = clusterProbabilities(control, cluster, this.#opts.smoothing);
@@ -427,8 +436,12 @@ export class Learner {
       }
     }
     for (const [name, control] of this.#controls) {
-      const choice = selectHead(control, this.#examplesOf(name), similarity, size, this.#opts);
-      this.#controls.set(name, { ...control, ...choice });
+      const examples = this.#examplesOf(name);
+      const choice = selectHead(control, examples, similarity, size, this.#opts);
+      // The probe competes with the heads above for single-choice controls (probe-selection.ts).
+      const primary = this.#opts.probe ? choosePrimaryHead(control, examples, choice, units, similarity, size) : { choice };
+      const { probe: _old, ...rest } = control;
+      this.#controls.set(name, { ...rest, ...primary.choice, ...('probe' in primary && primary.probe ? { probe: primary.probe } : {}) });
     }
     this.#headsStale = false;
   }

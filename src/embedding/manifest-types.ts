@@ -11,7 +11,12 @@ export type ResizeMode =
   /** Fixed square size: scale the short side to `size`, centre-crop the long side. */
   | { size: number; fit: 'crop' }
   /** Fixed square size: scale both sides to `size`, ignoring aspect ratio. */
-  | { size: number; fit: 'stretch' };
+  | { size: number; fit: 'stretch' }
+  /**
+   * Fixed square size: centre the image on a white square of side max(W, H) (aspect kept,
+   * nothing cut), then scale to `size`. White because the crops are dark objects on light ground.
+   */
+  | { size: number; fit: 'pad' };
 
 /** Pixel value scaling after decoding. */
 export type NormaliseMode =

@@ -9,7 +9,7 @@ import { sha256Hex } from '../store/sha256.ts';
 
 const NORMALISE_VALUES = ['unit', 'imagenet'] as const;
 const HIGH_BIT_DEPTH_VALUES = ['max'] as const;
-const FIT_VALUES = ['crop', 'stretch'] as const;
+const FIT_VALUES = ['crop', 'stretch', 'pad'] as const;
 
 function fail(message: string): never {
   throw new EngineError('manifest-invalid', message);
@@ -20,9 +20,9 @@ function checkResize(value: unknown, where: string): ResizeMode {
   const r = value as { size?: unknown; fit?: unknown } | null;
   if (r && typeof r === 'object' && Number.isInteger(r.size) && (r.size as number) > 0 &&
       FIT_VALUES.includes(r.fit as (typeof FIT_VALUES)[number])) {
-    return { size: r.size as number, fit: r.fit as 'crop' | 'stretch' };
+    return { size: r.size as number, fit: r.fit as (typeof FIT_VALUES)[number] };
   }
-  return fail(`${where}.resize must be "native" or {"size": <positive integer>, "fit": "crop" | "stretch"}, got ${JSON.stringify(value)}`);
+  return fail(`${where}.resize must be "native" or {"size": <positive integer>, "fit": "crop" | "stretch" | "pad"}, got ${JSON.stringify(value)}`);
 }
 
 function checkPreprocess(value: unknown, where: string): PreprocessSpec {

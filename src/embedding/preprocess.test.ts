@@ -123,7 +123,7 @@ describe('preprocess: normalise', () => {
         highBitDepth: 'clip' as never,
       }),
     ).toThrow(/valid: "max"/);
-    expect(() => preprocess(p, { ...unitNative, resize: { size: 224, fit: 'pad' } as never })).toThrow(/valid: "native"/);
+    expect(() => preprocess(p, { ...unitNative, resize: { size: 224, fit: 'letterbox' } as never })).toThrow(/valid: "native"/);
     expect(() => preprocess(p, { ...unitNative, resize: { size: 0, fit: 'crop' } })).toThrow(/positive integer/);
   });
 });
@@ -167,5 +167,28 @@ describe('preprocess: resize modes', () => {
 
   it('fixed sizes ignore the native cap', () => {
     expect(outputSize(3000, 1500, { size: 224, fit: 'crop' })).toEqual({ width: 224, height: 224 });
+  });
+});
+
+describe('preprocess: pad to a square on white', () => {
+  it('centres a wide image on white rows (aspect kept), then resizes the square', () => {
+    // 4 x 2 black image: padded to 4 x 4 with one white row above and below.
+    const black = rgb8(4, 2, () => [0, 0, 0]);
+    const t = preprocess(black, { ...unitNative, resize: { size: 4, fit: 'pad' } });
+    expect([t.width, t.height]).toEqual([4, 4]);
+    for (let c = 0; c < 3; c++) {
+      const plane = Array.from(t.data.subarray(c * 16, (c + 1) * 16));
+      expect(plane).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    }
+    // A tall image at size 8: left and right margins white, the middle columns dark.
+    const tall = preprocess(rgb8(2, 4, () => [0, 0, 0]), { ...unitNative, resize: { size: 8, fit: 'pad' } });
+    expect([tall.width, tall.height]).toEqual([8, 8]);
+    expect(tall.data[0]).toBeCloseTo(1, 6); // top-left corner: white margin
+    expect(tall.data[4 * 8 + 4]).toBeLessThan(0.5); // centre: the image
+    // Already square: the same as stretch.
+    const sq = rgb8(3, 3, (x, y) => [x * 50, y * 50, 100]);
+    expect(Array.from(preprocess(sq, { ...unitNative, resize: { size: 6, fit: 'pad' } }).data)).toEqual(
+      Array.from(preprocess(sq, { ...unitNative, resize: { size: 6, fit: 'stretch' } }).data),
+    );
   });
 });

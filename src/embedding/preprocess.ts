@@ -9,6 +9,8 @@
  *     `{size, fit: "crop"}` resamples the centred square of side min(W, H) to size x size
  *     (one resampling: the same as scaling the short side to `size` and centre-cropping,
  *     without the intermediate rounding); `{size, fit: "stretch"}` resamples to size x size;
+ *     `{size, fit: "pad"}` centres the image on a white square of side max(W, H), then
+ *     resamples that square to size x size (aspect kept, nothing cut off);
  *  3. normalise: "unit" leaves 0..1; "imagenet" applies (x - mean) / std per channel.
  * Compositing happens before resizing so transparent pixels' colours never bleed into edges.
  */
@@ -56,14 +58,14 @@ function describeResize(resize: unknown): string {
  */
 export function outputSize(width: number, height: number, resize: ResizeMode): { width: number; height: number } {
   if (resize === 'native') return fitWithin(width, height, NATIVE_MAX_SIDE);
-  if (typeof resize === 'object' && resize !== null && (resize.fit === 'crop' || resize.fit === 'stretch')) {
+  if (typeof resize === 'object' && resize !== null && (resize.fit === 'crop' || resize.fit === 'stretch' || resize.fit === 'pad')) {
     if (!Number.isInteger(resize.size) || resize.size < 1) {
       throw new RangeError(`preprocess: resize.size must be a positive integer, got ${describeResize(resize)}`);
     }
     return { width: resize.size, height: resize.size };
   }
   throw new RangeError(
-    `preprocess: unknown resize ${describeResize(resize)}; valid: "native", {size, fit: "crop"}, {size, fit: "stretch"}`,
+    `preprocess: unknown resize ${describeResize(resize)}; valid: "native", {size, fit: "crop"}, {size, fit: "stretch"}, {size, fit: "pad"}`,
   );
 }
 
@@ -190,6 +192,13 @@ export function normalise(data: Float32Array, mode: NormaliseMode): void {
  */
 export function preprocess(pixels: Pixels, spec: PreprocessSpec): PreprocessedTensor {
   const size = outputSize(pixels.width, pixels.height, spec.resize);
+  if (spec.resize !== 'native' && spec.resize.fit === 'pad') {
+    const square = padToSquare(toUnitRgb(pixels, spec.highBitDepth), pixels.width, pixels.height);
+    let data = square.data;
+    if (square.side !== size.width) data = resizeBilinear(data, square.side, square.side, 3, size.width, size.height);
+    normalise(data, spec.normalise);
+    return { data, width: size.width, height: size.height };
+  }
   let data = toUnitRgb(pixels, spec.highBitDepth);
   const box = sourceBox(pixels.width, pixels.height, spec.resize);
   const identity =
@@ -202,4 +211,23 @@ export function preprocess(pixels: Pixels, spec: PreprocessSpec): PreprocessedTe
   if (!identity) data = resizeBilinear(data, pixels.width, pixels.height, 3, size.width, size.height, box);
   normalise(data, spec.normalise);
   return { data, width: size.width, height: size.height };
+}
+
+/**
+ * Planar RGB 0..1 centred on a white (1.0) square of side max(width, height); the odd pixel of
+ * an odd margin goes to the right / bottom. Returns the input itself when already square.
+ */
+export function padToSquare(data: Float32Array, width: number, height: number): { data: Float32Array; side: number } {
+  const side = Math.max(width, height);
+  if (width === height) return { data, side };
+  const out = new Float32Array(3 * side * side).fill(1);
+  const x0 = Math.floor((side - width) / 2);
+  const y0 = Math.floor((side - height) / 2);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < height; y++) {
+      const from = (c * height + y) * width;
+      out.set(data.subarray(from, from + width), (c * side + y0 + y) * side + x0);
+    }
+  }
+  return { data: out, side };
 }
