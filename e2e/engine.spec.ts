@@ -4,6 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 
 const FIXTURES = 'src/embedding/fixtures';
 const reference = JSON.parse(readFileSync(`${FIXTURES}/reference-embeddings.json`, 'utf8')) as {
@@ -117,7 +118,12 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
   });
 
   test('bad images: 404, cross-origin without CORS, not an image, huge: clear errors, engine keeps working', async ({ page }) => {
-    const errors = await page.evaluate(async () => {
+    // Another origin that answers without CORS headers (the demo's preview allows local origins).
+    const png = readFileSync('public/samples/bubble-01.png');
+    const foreign: Server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'image/png' }).end(png));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const foreignUrl = `http://127.0.0.1:${(foreign.address() as { port: number }).port}/bubble-01.png`;
+    const errors = await page.evaluate(async (crossOriginUrl) => {
       const client = window.harness.createClient({ modelId: 'resnet-tiny-seeded' });
       const attempt = async (input: string | Blob) => {
         try {
@@ -133,7 +139,7 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
         0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
       const out = {
         missing: await attempt('/samples/no-such-image.png'),
-        crossOrigin: await attempt(`${location.protocol}//localhost:${location.port}/samples/bubble-01.png`),
+        crossOrigin: await attempt(crossOriginUrl),
         notImage: await attempt(new Blob(['this is not an image'])),
         empty: await attempt(new Blob([])),
         huge: await attempt(new Blob([ihdr])),
@@ -141,7 +147,8 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
       };
       client.terminate();
       return out;
-    });
+    }, foreignUrl);
+    foreign.close();
     expect(errors.missing.code).toBe('image-not-found');
     expect(errors.missing.message).toContain('404');
     expect(errors.crossOrigin.code).toBe('image-blocked');
