@@ -43,7 +43,7 @@ test.describe('project pre-annotation', () => {
     expect(stored).toHaveLength(SAMPLE_TASKS.length);
     for (const t of stored) {
       expect(t.predictions, `task ${t.id}`).toBe(1);
-      expect(t.version).toMatch(/\+kmeans\d+\+fit\d+$/);
+      expect(t.version).toMatch(/\+kmeans\d+@\d{8}T\d{9}Z\.[0-9a-f]{10}$/);
     }
     const status = await page.evaluate(() => window.cytoML.status());
     console.log(`pre-annotation: ${SAMPLE_TASKS.length} tasks in ${((Date.now() - started) / 1000).toFixed(1)} s after start, model runs ${status.modelRuns}`);
@@ -91,7 +91,7 @@ test.describe('project pre-annotation', () => {
     const tasks = fake.predictions.map((p) => p.task).sort((a, b) => a - b);
     expect(tasks).toEqual(SAMPLE_TASKS.map((t) => t.id).sort((a, b) => a - b));
     for (const p of fake.predictions) {
-      expect(p.model_version).toMatch(/\+kmeans\d+\+fit\d+$/);
+      expect(p.model_version).toMatch(/\+kmeans\d+@\d{8}T\d{9}Z\.[0-9a-f]{10}$/);
       expect(p.score).toBeGreaterThanOrEqual(0);
       expect(p.score).toBeLessThanOrEqual(1);
     }
