@@ -111,7 +111,16 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
       const current = ((await response.json()) as { model_version?: string | null }).model_version;
       if (current === body.model_version) return skipped('same-version');
       if (!isNotOlder(body.model_version, current)) return skipped('newer-version-set', { model_version: current });
-      return inner(url, init);
+      const patched = await inner(url, init);
+      if (patched.status === 400) {
+        // Label Studio accepts a version only once predictions of it are stored ("doesn't exist
+        // either as live model or as static predictions"): they are still queued, so try later.
+        const text = await patched.clone().text();
+        if (/doesn.t exist|does not exist/i.test(text)) {
+          return new Response(JSON.stringify({ detail: `no stored predictions of ${body.model_version} yet; retried` }), { status: 503 });
+        }
+      }
+      return patched;
     }
 
     return inner(url, init);

@@ -126,6 +126,8 @@ export function fewLabelsWarning(counts: Readonly<Record<string, Readonly<Record
   const thin: string[] = [];
   let classes = 0;
   for (const byLabel of Object.values(counts)) {
+    // A control nobody has used yet (an optional question) says nothing about thin classes.
+    if (Object.values(byLabel).every((n) => n === 0)) continue;
     for (const [label, n] of Object.entries(byLabel)) {
       classes++;
       if (n < min) thin.push(`${label} (${n})`);
