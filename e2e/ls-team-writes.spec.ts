@@ -20,7 +20,8 @@ let projectId: number;
 let tasks: TeamTask[];
 const annotated = new Set<number>();
 
-const SMALL_MODEL = { modelId: 'resnet-tiny-seeded', k: 2 };
+// k 4: clusters of different label mixes, so the scores differ and sorting by them means something.
+const SMALL_MODEL = { modelId: 'resnet-tiny-seeded', k: 4 };
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -111,4 +112,47 @@ test('lost replies, "Run again" and a reload leave one prediction per task and v
   // The project scores by the version the browser wrote last.
   const project = await admin.project(projectId);
   expect(versions).toContain(project.model_version);
+});
+
+test('the Data Manager shows the browser\'s scores and sorting by them puts the least certain tasks first', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const project = await admin.project(projectId);
+  const scoreOf = new Map<number, number>();
+  for (const task of tasks) {
+    const ours = (await admin.predictions(task.id)).find((p) => p.model_version === project.model_version);
+    if (ours?.score !== undefined && ours.score !== null) scoreOf.set(task.id, ours.score);
+  }
+  expect(scoreOf.size).toBe(tasks.length - annotated.size);
+  expect(new Set(scoreOf.values()).size, 'scores that differ, so sorting means something').toBeGreaterThan(1);
+  const lowest = Math.min(...scoreOf.values());
+
+  await logIn(page, shim.proxyUrl, server);
+  await page.goto(`${shim.proxyUrl}/projects/${projectId}/data`);
+  const rows = page.locator('.dm-table__row-wrapper');
+  await expect(rows).toHaveCount(tasks.length, { timeout: 60_000 });
+  // A person sorts: "Order by" → Prediction score (ascending: least certain first).
+  await page.getByRole('button', { name: 'not set' }).click();
+  await page.getByText('Prediction score', { exact: true }).filter({ visible: true }).last().click();
+  await expect(page.getByRole('button', { name: 'Prediction score' })).toBeVisible();
+  // Close the order menu (it stays open after a choice): only the order button then says it.
+  await page.getByText(/^Tasks: \d+ \/ \d+$/).click();
+  await expect(page.getByText('Prediction score', { exact: true }).filter({ visible: true })).toHaveCount(1);
+  // Show the "Prediction score" column (Columns menu), as a person would to see the scores.
+  await page.getByRole('button', { name: 'Columns' }).click();
+  await page.getByText('Prediction score', { exact: true }).filter({ visible: true }).last().click();
+  await page.getByRole('button', { name: 'Columns' }).click();
+  // The column shows each task's score as Label Studio computed it from the browser's predictions.
+  await expect(rows.first()).toContainText(/\d\.\d{2,3}$/);
+  await expect.poll(async () => scoreOf.get(Number((await rows.first().innerText()).split('\n')[0])), { timeout: 30_000 })
+    .toBe(lowest);
+  const texts = await rows.allInnerTexts();
+  const order = texts.map((text) => Number(text.split('\n')[0]));
+  for (const [i, id] of order.slice(0, scoreOf.size).entries()) {
+    expect(Number(texts[i].split('\n').pop()), `shown score of task ${id}`).toBeCloseTo(scoreOf.get(id)!, 2);
+  }
+  const shown = order.filter((id) => scoreOf.has(id)).map((id) => scoreOf.get(id)!);
+  expect(order.slice(0, scoreOf.size).every((id) => scoreOf.has(id)), `scored tasks first: ${order}`).toBe(true);
+  expect(shown, 'scores in ascending order').toEqual([...shown].sort((a, b) => a - b));
+  console.log(`Data Manager order by score: ${order.slice(0, scoreOf.size).map((id) => `${id}:${scoreOf.get(id)!.toFixed(3)}`).join(' ')}`);
 });
