@@ -53,7 +53,8 @@ async function openTask(page: Page, taskId: number): Promise<void> {
 
 /** Choose the organism type and click Submit, as a person does. */
 async function submitWithMouse(page: Page, task: TeamTask): Promise<void> {
-  await page.getByText(task.organism, { exact: true }).first().click();
+  // Label Studio 1.12 names each choice with its hotkey: "Plankton[2]".
+  await page.getByRole('checkbox', { name: new RegExp(`^${task.organism}\\[`) }).click();
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect.poll(async () => (await admin.annotations(task.id)).length, { timeout: 30_000, message: `task ${task.id} not saved` }).toBe(1);
 }
