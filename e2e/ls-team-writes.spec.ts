@@ -156,3 +156,33 @@ test('the Data Manager shows the browser\'s scores and sorting by them puts the 
   expect(shown, 'scores in ascending order').toEqual([...shown].sort((a, b) => a - b));
   console.log(`Data Manager order by score: ${order.slice(0, scoreOf.size).map((id) => `${id}:${scoreOf.get(id)!.toFixed(3)}`).join(' ')}`);
 });
+
+test('bulk labelling twice with a legacy API token makes one annotation per task and none on an annotated task', async ({ page }) => {
+  test.setTimeout(90_000);
+  // The plugin authenticates with the admin's legacy token here (`Authorization: Token …`), not the page's session.
+  await page.addInitScript((o) => { (window as unknown as { CYTO_ML_OPTIONS: unknown }).CYTO_ML_OPTIONS = o; }, { ...SMALL_MODEL, apiToken: server.token });
+  const tokenWrites: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/tasks\/\d+\/annotations\/$/.test(new URL(r.url()).pathname)) tokenWrites.push(r.headers().authorization ?? '');
+  });
+  await logIn(page, shim.proxyUrl, server);
+  await openProject(page);
+  const alreadyAnnotated = [...annotated][0];
+  const fresh = tasks.filter((t) => !annotated.has(t.id)).slice(0, 2).map((t) => t.id);
+  const before = await admin.annotations(alreadyAnnotated);
+  // What the Clusters tab's "Label N selected" does, run twice (a double click, a retry).
+  for (let i = 0; i < 2; i++) {
+    await page.evaluate(async ({ ids }) => {
+      const tools = await window.cytoML.projectTools();
+      const result = (id: number) => [{ id: `bulk-${id}`, from_name: 'organism_type', to_name: 'image', type: 'choices' as const, value: { choices: ['Plankton'] } }];
+      await tools.context.source.saveAnnotations(ids.map((id) => ({ taskId: id, result: result(id) })));
+      await tools.context.source.flush();
+    }, { ids: [alreadyAnnotated, ...fresh] });
+    await expect.poll(() => page.evaluate(async () => (await window.cytoML.core().store()).outbox.pending()), { timeout: 30_000 }).toBe(0);
+  }
+  expect(await admin.annotations(alreadyAnnotated)).toEqual(before);
+  for (const id of fresh) expect((await admin.annotations(id)).map((a) => a.result[0]?.value.choices), `task ${id}`).toEqual([['Plankton']]);
+  expect(tokenWrites.length).toBeGreaterThan(0);
+  expect(tokenWrites.every((h) => h === `Token ${server.token}`), tokenWrites.join()).toBe(true);
+  for (const id of fresh) annotated.add(id);
+});
