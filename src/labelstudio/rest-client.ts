@@ -308,7 +308,7 @@ function explain(
     case 403:
       if (auth.kind === 'token') {
         return `${head}: the API token was refused. Copy a valid token from Label Studio's Account & Settings ` +
-          `(newer personal access tokens need scheme "Bearer").${suffix}`;
+          `(the legacy access token, or a personal access token of Label Studio 1.14+).${suffix}`;
       }
       if (/csrf/i.test(body)) {
         return `${head}: CSRF check failed. Reload the Label Studio page so the csrftoken cookie is set, or use an API token.${suffix}`;

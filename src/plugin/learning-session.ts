@@ -165,23 +165,27 @@ export class LearningSession {
       }
     }
     const changed = [...wanted.values()].filter((item) => !sameLabels(this.learned.get(item.key), item.labels));
-    const lacking = changed.filter((item) => !this.vectors.has(item.key) && item.url);
-    for (let i = 0; i < lacking.length; i += EMBED_BATCH) {
-      const slice = lacking.slice(i, i + EMBED_BATCH);
-      const vectors = await this.options.embed(slice.map((item) => item.url!));
-      slice.forEach((item, j) => { if (vectors[j]) this.vectors.set(item.key, vectors[j]!); });
-    }
     let added = 0;
     let missing = 0;
-    for (const item of changed) {
-      const vector = this.vectors.get(item.key);
-      if (!vector) {
-        missing++;
-        continue;
+    // In batches, each learnt at once: a task opened while thousands of the team's annotations
+    // are still being embedded already gets suggestions from those learnt so far.
+    for (let i = 0; i < changed.length; i += EMBED_BATCH) {
+      const batch = changed.slice(i, i + EMBED_BATCH);
+      const lacking = batch.filter((item) => !this.vectors.has(item.key) && item.url);
+      if (lacking.length > 0) {
+        const vectors = await this.options.embed(lacking.map((item) => item.url!));
+        lacking.forEach((item, j) => { if (vectors[j]) this.vectors.set(item.key, vectors[j]!); });
       }
-      this.learner.setLabels(item.key, vector, item.labels);
-      this.learned.set(item.key, item.labels);
-      added++;
+      for (const item of batch) {
+        const vector = this.vectors.get(item.key);
+        if (!vector) {
+          missing++;
+          continue;
+        }
+        this.learner.setLabels(item.key, vector, item.labels);
+        this.learned.set(item.key, item.labels);
+        added++;
+      }
     }
     if (added > 0 || removed > 0) await this.persist();
     return { added, removed, missing };
