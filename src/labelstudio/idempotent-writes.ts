@@ -18,7 +18,7 @@
  * so the outbox counts it as done. Within one browser the outbox sends one write at a time
  * across tabs (Web Locks), so check-then-write cannot race itself there.
  */
-import { isNotOlder } from '../plugin/model-version.ts';
+import { isNotOlder } from './model-version.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
 
 /** Header on a synthetic answer for a write that was not needed. */

@@ -34,5 +34,6 @@ export {
 export { isJwt, TokenAuthorizer, TokenRefreshError, type TokenScheme } from './token-auth.ts';
 export { AnnotationSync, FULL_SYNC_EVERY_MS, labelRecordOf, type AnnotationSyncReport } from './annotation-sync.ts';
 export { idempotentLabelStudioWrites, SKIPPED_HEADER } from './idempotent-writes.ts';
+export { isNotOlder, modelVersionOf, parseModelVersion } from './model-version.ts';
 export { exportImportJson, toImportTasks, type ExportOptions, type ImportAnnotation, type ImportTask } from './export-json.ts';
 export { SEED_LABEL_CONFIG } from './seed-config.ts';

@@ -20,7 +20,7 @@ import type { LabelChanges } from '../store/label-changes.ts';
 import { derivedItems, labelsWatermark, sameLabels } from '../store/label-records.ts';
 import type { LabelStore } from '../store/label-store.ts';
 import type { LabelRecord } from '../store/schema.ts';
-import { modelVersionOf } from './model-version.ts';
+import { modelVersionOf } from '../labelstudio/model-version.ts';
 
 /** Embeds image URLs for items a browser has no vector for yet (undefined where one failed). */
 export type EmbedForLearning = (urls: readonly string[]) => Promise<Array<Float32Array | undefined>>;
