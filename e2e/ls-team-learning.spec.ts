@@ -99,3 +99,12 @@ test('new, updated and deleted annotations of others reach an open browser incre
   colleagueAnnotations.set(b.id, added);
   void colleagueId;
 });
+
+test('with the project tools turned off the learner still reads the team\'s annotations', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.addInitScript((o) => { (window as unknown as { CYTO_ML_OPTIONS: unknown }).CYTO_ML_OPTIONS = o; }, { ...SMALL_MODEL, tools: false });
+  await logIn(page, shim.proxyUrl, server);
+  await openTask(page, tasks.find((t) => !colleagueAnnotations.has(t.id))!.id);
+  await expect(page.getByTestId('cyto-ml-tools')).toHaveCount(0);
+  expect((await pluginStatus(page))?.labelled).toBe(colleagueAnnotations.size);
+});

@@ -19,7 +19,7 @@ import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelCo
 import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
 import { AnnotationSync, labelRecordOf } from '../labelstudio/annotation-sync.ts';
-import type { LabelStudioClient } from '../labelstudio/rest-client.ts';
+import { LabelStudioClient } from '../labelstudio/rest-client.ts';
 import { LabelChanges } from '../store/label-changes.ts';
 import { localSource } from '../store/label-records.ts';
 import type { LabelRecord } from '../store/schema.ts';
@@ -164,6 +164,7 @@ export class CytoMl {
       const embedMs = performance.now() - t0;
       const t1 = performance.now();
       const session = await this.session(ctx.project, ctx.config, info);
+      this.followLabelStudioPage(ctx.project);
       await withTimeout(this.catchUpWithTeam(ctx.project, ctx.config, session), TEAM_CATCH_UP_WAIT_MS);
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
@@ -365,6 +366,19 @@ export class CytoMl {
         void this.projectSession(p, configXml).then((session) => session && this.catchUpWithTeam(p, configXml, session)).catch(() => {});
       }
     }, TEAM_SYNC_IDLE_MS);
+  }
+
+  /**
+   * Inside Label Studio's own pages (a project URL) follow the project's annotations even when
+   * the project tools are off: same origin, the page's session or the `apiToken` option.
+   */
+  private followLabelStudioPage(project: string): void {
+    if (this.team.has(project) || !/^\d+$/.test(project)) return;
+    const path = (globalThis as { location?: Location }).location?.pathname ?? '';
+    if (!new RegExp(`/projects/${project}(/|$)`).test(path)) return;
+    const baseUrl = new URL(this.options.labelStudioUrl || '/', location.href).href.replace(/\/$/, '');
+    const auth = this.options.apiToken ? { kind: 'token' as const, token: this.options.apiToken } : { kind: 'session' as const };
+    this.useLabelStudio({ client: new LabelStudioClient({ baseUrl, auth }), projectId: Number(project) });
   }
 
   /**
