@@ -21,6 +21,15 @@ describe('idempotent Label Studio writes', () => {
     expect(ls.predictions.map((p) => p.model_version)).toEqual(['v1', 'v2']);
   });
 
+  it('writes no prediction to a task a person annotated since the job listed it', async () => {
+    const ls = new FakeLabelStudio();
+    ls.addTask(1, '/a.jpg');
+    ls.annotate(1, choice('Debris'));
+    const response = await idempotentLabelStudioWrites(ls.fetch, BASE)(...post('api/predictions/', { task: 1, model_version: 'v1', score: 0.9, result: choice('Plankton') }));
+    expect(response.headers.get(SKIPPED_HEADER)).toBe('task-annotated');
+    expect(ls.predictions).toEqual([]);
+  });
+
   it('removes duplicates of one version that exist already, keeping the oldest', async () => {
     const ls = new FakeLabelStudio();
     ls.addTask(1, '/a.jpg');

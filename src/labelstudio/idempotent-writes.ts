@@ -5,7 +5,8 @@
  * lost after the server stored the write, a reload, a "Run again" or a second tab each sent one
  * more, and Label Studio kept them all. So before writing, this asks the server what it has:
  *
- * - a prediction: the task's predictions of the same `model_version` — one found is updated in
+ * - a prediction: none is written to a task a person annotated meanwhile (it could only
+ *   contradict them); otherwise the task's predictions of the same `model_version` — one found is updated in
  *   place (`PATCH`), extra copies (an earlier bug, another browser racing) are deleted, keeping
  *   the oldest; after a `POST` the list is read again, and a copy another browser stored at the
  *   same moment is removed the same way, so one (task, model version) ends with one prediction;
@@ -77,6 +78,10 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
     if (method === 'POST' && path === 'api/predictions/' && body && Number.isInteger(body.task) && typeof body.model_version === 'string') {
       const task = body.task as number;
       const version = body.model_version;
+      const annotations = await get(`api/tasks/${task}/annotations/`);
+      if (!annotations.ok) return annotations;
+      const people = ((await annotations.json()) as ListedAnnotation[]).filter((a) => !a.was_cancelled);
+      if (people.length > 0) return skipped('task-annotated', { annotation: people[0].id });
       const before = await predictionsOf(task, version);
       if (before.response) return before.response;
       if (before.same.length > 0) {
