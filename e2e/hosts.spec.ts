@@ -59,7 +59,7 @@ test('Enterprise: cytoML.enterprise(LSI) suggests for LSI.task and learns from L
   expect(result.events).toEqual(['submitAnnotation', 'updateAnnotation']);
   expect(result.suggestionFor).toBe(980);
   expect(result.predictions).toHaveLength(1);
-  expect(result.predictions[0]).toMatch(/^cyto-ml resnet-tiny-seeded\+kmeans2\+fit\d+$/);
+  expect(result.predictions[0]).toMatch(/^cyto-ml resnet-tiny-seeded\+kmeans2@\d{8}T\d{9}Z\.[0-9a-f]{10}$/);
   expect(result.labelledAfter).toBe(result.labelledBefore + 1);
 });
 

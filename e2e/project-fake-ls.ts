@@ -19,10 +19,15 @@ export interface FakeLabelStudio {
   refused: number;
   /** Headers of the last write (to check CSRF). */
   lastWriteHeaders: Record<string, string>;
+  /** The project's model_version as the plugin last set it. */
+  projectVersion: string;
+  /** Tasks listed with an annotation (pre-annotation leaves them alone). */
+  annotatedTasks: number[];
 }
 
 export async function fakeLabelStudio(page: Page, projectId: number, options: { failFirst?: number } = {}): Promise<FakeLabelStudio> {
-  const fake: FakeLabelStudio = { predictions: [], annotations: [], refused: 0, lastWriteHeaders: {} };
+  const fake: FakeLabelStudio = { predictions: [], annotations: [], refused: 0, lastWriteHeaders: {}, projectVersion: '', annotatedTasks: [] };
+  const annotationsOf = (path: string) => Number(path.match(/^\/api\/tasks\/(\d+)\/annotations\/$/)?.[1] ?? 0);
   let failLeft = options.failFirst ?? 0;
   // Two annotated tasks per class, as a project just started would have (the learner needs labels).
   const perClass = new Map<string, number>();
@@ -33,6 +38,7 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
       .map(([control, choices], i) => ({ id: `r${t.id}-${i}`, from_name: control, to_name: 'image', type: 'choices', value: { choices } }));
     return { id: t.id, data: { image: `/${t.data.image}` }, annotations: n < 2 ? [{ id: 1000 + t.id, result }] : [], predictions: [] };
   });
+  fake.annotatedTasks = tasks.filter((t) => t.annotations.length > 0).map((t) => t.id);
   const json = (route: Route, status: number, body: unknown) =>
     route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
   await page.context().addCookies([{ name: 'csrftoken', value: 'fake-csrf', url: `http://127.0.0.1:${E2E_PORT}` }]);
@@ -41,7 +47,7 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
     const url = new URL(request.url());
     const method = request.method();
     if (method === 'GET' && url.pathname === `/api/projects/${projectId}/`) {
-      return json(route, 200, { id: projectId, title: 'Fake', label_config: SEED_LABEL_CONFIG });
+      return json(route, 200, { id: projectId, title: 'Fake', label_config: SEED_LABEL_CONFIG, model_version: fake.projectVersion });
     }
     if (method === 'GET' && url.pathname === '/api/tasks') {
       const page = Number(url.searchParams.get('page') ?? 1);
@@ -49,6 +55,18 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
       const slice = tasks.slice((page - 1) * size, page * size);
       if (page > 1 && slice.length === 0) return json(route, 404, { detail: 'Invalid page.' });
       return json(route, 200, { tasks: slice, total: tasks.length });
+    }
+    // The plugin asks what is stored before writing (idempotent writes).
+    if (method === 'GET' && url.pathname === '/api/predictions/') {
+      const task = Number(url.searchParams.get('task'));
+      return json(route, 200, fake.predictions.map((p, i) => ({ id: i + 1, ...p })).filter((p) => p.task === task));
+    }
+    if (method === 'GET' && annotationsOf(url.pathname)) {
+      return json(route, 200, tasks.find((t) => t.id === annotationsOf(url.pathname))?.annotations ?? []);
+    }
+    if (method === 'PATCH' && url.pathname === `/api/projects/${projectId}/`) {
+      fake.projectVersion = request.postDataJSON().model_version;
+      return json(route, 200, { id: projectId, model_version: fake.projectVersion });
     }
     if (method === 'POST' && url.pathname === '/api/predictions/') {
       fake.lastWriteHeaders = request.headers();

@@ -28,7 +28,7 @@ async function waitForPhase(page: Page, phase: string, timeout = 180_000): Promi
 }
 
 test.describe('project pre-annotation', () => {
-  test('the whole sample project is pre-annotated with a visible progress bar, a prediction for every task', async ({ page }) => {
+  test('the whole sample project is pre-annotated with a visible progress bar, a prediction for every unannotated task', async ({ page }) => {
     test.setTimeout(240_000);
     await openDemo(page);
     await startPreannotation(page);
@@ -42,12 +42,17 @@ test.describe('project pre-annotation', () => {
     const stored = await page.evaluate(async () => {
       const store = await window.cytoML.core().store();
       const tasks = await store.annotator.listTasks('demo-samples');
-      return tasks.map((t) => ({ id: t.taskId, predictions: (t.task.predictions ?? []).length, version: t.task.predictions?.[0]?.model_version }));
+      return tasks.map((t) => ({ id: t.taskId, annotated: t.annotations.length > 0, predictions: (t.task.predictions ?? []).length, version: t.task.predictions?.[0]?.model_version }));
     });
     expect(stored).toHaveLength(SAMPLE_TASKS.length);
+    const annotated = stored.filter((t) => t.annotated).length;
+    expect(annotated).toBeGreaterThan(0);
+    // The examples a person labelled get no prediction that could contradict them.
+    await expect(page.getByTestId('cyto-ml-preannotate-report')).toHaveText(new RegExp(`^${SAMPLE_TASKS.length - annotated} predictions written .*\\. ${annotated} already annotated`));
     for (const t of stored) {
-      expect(t.predictions, `task ${t.id}`).toBe(1);
-      expect(t.version).toMatch(/\+kmeans\d+\+fit\d+$/);
+      expect(t.predictions, `task ${t.id}`).toBe(t.annotated ? 0 : 1);
+      if (t.annotated) continue;
+      expect(t.version).toMatch(/\+kmeans\d+@\d{8}T\d{9}Z\.[0-9a-f]{10}$/);
     }
     const status = await page.evaluate(() => window.cytoML.status());
     console.log(`pre-annotation: ${SAMPLE_TASKS.length} tasks in ${((Date.now() - started) / 1000).toFixed(1)} s after start, model runs ${status.modelRuns}`);
@@ -84,18 +89,19 @@ test.describe('project pre-annotation', () => {
     console.log(`resume: ${before.done} done before reload; after reload model runs ${after.modelRuns}, cache hits ${after.cache.hits}`);
   });
 
-  test('Label Studio project: a 500 then success stores every prediction exactly once', async ({ page }) => {
+  test('Label Studio project: a 500 then success stores a prediction exactly once for every unannotated task', async ({ page }) => {
     test.setTimeout(240_000);
     const fake = await fakeLabelStudio(page, 7, { failFirst: 3 });
     await openDemo(page, '/?source=label-studio&project=7');
     await startPreannotation(page);
     await waitForPhase(page, 'done');
-    await expect.poll(() => fake.predictions.length, { timeout: 60_000 }).toBe(SAMPLE_TASKS.length);
+    const unannotated = SAMPLE_TASKS.map((t) => t.id).filter((id) => !fake.annotatedTasks.includes(id)).sort((a, b) => a - b);
+    await expect.poll(() => fake.predictions.length, { timeout: 60_000 }).toBe(unannotated.length);
     expect(fake.refused).toBe(3);
     const tasks = fake.predictions.map((p) => p.task).sort((a, b) => a - b);
-    expect(tasks).toEqual(SAMPLE_TASKS.map((t) => t.id).sort((a, b) => a - b));
+    expect(tasks).toEqual(unannotated);
     for (const p of fake.predictions) {
-      expect(p.model_version).toMatch(/\+kmeans\d+\+fit\d+$/);
+      expect(p.model_version).toMatch(/\+kmeans\d+@\d{8}T\d{9}Z\.[0-9a-f]{10}$/);
       expect(p.score).toBeGreaterThanOrEqual(0);
       expect(p.score).toBeLessThanOrEqual(1);
     }
@@ -103,6 +109,7 @@ test.describe('project pre-annotation', () => {
     // Nothing left in the outbox, and no late duplicate.
     await expect.poll(() => page.evaluate(() => window.cytoML.status().relay?.pending)).toBe(0);
     await page.waitForTimeout(1500);
-    expect(fake.predictions.length).toBe(SAMPLE_TASKS.length);
+    expect(fake.predictions.length).toBe(unannotated.length);
+    expect(fake.projectVersion).toBe(fake.predictions[0].model_version);
   });
 });

@@ -5,16 +5,19 @@
  *  - `session` (default): inside the Label Studio page the Django session cookie authorises
  *    same-origin calls; Django also wants the `csrftoken` cookie echoed as `X-CSRFToken` on
  *    unsafe methods, or POSTs fail with 403 "CSRF Failed".
- *  - `token`: `Authorization: Token <key>` (the legacy access token from Account & Settings);
- *    newer personal access tokens are JWTs sent as `Bearer`: set `scheme: 'Bearer'`.
+ *  - `token`: the legacy access token from Account & Settings (`Authorization: Token <key>`), or
+ *    a personal access token of newer Label Studio (a JWT refresh token: exchanged at
+ *    `/api/token/refresh/` for an access token sent as `Bearer`, refreshed again on a 401);
+ *    token-auth.ts tells them apart.
  */
 
+import { TokenAuthorizer, type TokenScheme } from './token-auth.ts';
 import type { ChoicesResult, LabelStudioTask, Prediction } from './types.ts';
 
 /** How requests are authorised. */
 export type LabelStudioAuth =
   | { kind: 'session'; csrfCookieName?: string }
-  | { kind: 'token'; token: string; scheme?: 'Token' | 'Bearer' };
+  | { kind: 'token'; token: string; scheme?: TokenScheme };
 
 /** Client options; only what differs from the defaults needs giving. */
 export interface LabelStudioClientOptions {
@@ -42,6 +45,35 @@ export interface LabelStudioProject {
   title?: string;
   label_config: string;
   [key: string]: unknown;
+}
+
+/** A prediction as `GET /api/predictions/?task=` lists it. */
+export interface StoredPrediction extends Prediction {
+  id: number;
+  task: number;
+}
+
+/** An annotation as Label Studio lists it (the fields this project reads). */
+export interface StoredAnnotation {
+  id: number;
+  result: unknown[];
+  was_cancelled?: boolean;
+  completed_by?: number | { id: number };
+  created_at?: string;
+  updated_at?: string;
+  [key: string]: unknown;
+}
+
+/** Which tasks to list. */
+export interface ListTasksOptions {
+  fields?: 'all' | 'task_only';
+  /**
+   * Only tasks whose `updated_at` is at or after this (Label Studio's ISO time; saving or
+   * deleting an annotation moves its task's `updated_at`), oldest first: an incremental read.
+   */
+  updatedSince?: string;
+  /** Called with each page as it arrives (thousands of tasks need not be held twice). */
+  onPage?: (tasks: LabelStudioTask[]) => void | Promise<void>;
 }
 
 /** Body of `POST /api/predictions/`. */
@@ -80,6 +112,7 @@ export class LabelStudioClient {
   private readonly fetchImpl: typeof fetch;
   private readonly cookies: () => string;
   private readonly pageSize: number;
+  private readonly token: TokenAuthorizer | undefined;
 
   constructor(options: LabelStudioClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_CLIENT_OPTIONS.baseUrl).replace(/\/+$/, '');
@@ -92,6 +125,9 @@ export class LabelStudioClient {
     this.pageSize = options.pageSize ?? DEFAULT_CLIENT_OPTIONS.pageSize;
     if (this.auth.kind === 'token' && !this.auth.token) {
       throw new Error('auth.kind is "token" but no token was given: copy it from Account & Settings.');
+    }
+    if (this.auth.kind === 'token') {
+      this.token = new TokenAuthorizer({ token: this.auth.token, scheme: this.auth.scheme ?? 'auto', baseUrl: this.baseUrl, fetch: this.fetchImpl });
     }
   }
 
@@ -111,11 +147,12 @@ export class LabelStudioClient {
    * or a bare array (older `/api/projects/{id}/tasks`), and 404 for a page past the end: all
    * are handled. `fields=all` asks for annotations and predictions with each task.
    */
-  async listTasks(projectId: number, options: { fields?: 'all' | 'task_only' } = {}): Promise<LabelStudioTask[]> {
+  async listTasks(projectId: number, options: ListTasksOptions = {}): Promise<LabelStudioTask[]> {
     const all: LabelStudioTask[] = [];
     for (let page = 1; ; page++) {
       const query = new URLSearchParams({ project: String(projectId), page: String(page), page_size: String(this.pageSize) });
       if (options.fields) query.set('fields', options.fields);
+      if (options.updatedSince !== undefined) query.set('query', updatedSinceQuery(options.updatedSince));
       let body: unknown;
       try {
         body = await this.request<unknown>('GET', `/api/tasks?${query}`, undefined, { projectId });
@@ -126,6 +163,7 @@ export class LabelStudioClient {
       }
       const { tasks, total } = readTaskPage(body);
       all.push(...tasks);
+      if (tasks.length > 0) await options.onPage?.(tasks);
       if (tasks.length === 0) break;
       if (total !== null ? all.length >= total : tasks.length < this.pageSize) break;
     }
@@ -138,17 +176,42 @@ export class LabelStudioClient {
     return this.request('POST', '/api/predictions/', { task, result, score, model_version });
   }
 
+  /** `GET /api/predictions/?task=ID`: every prediction of a task (all model versions). */
+  async listPredictions(taskId: number): Promise<StoredPrediction[]> {
+    return this.request('GET', `/api/predictions/?task=${taskId}`);
+  }
+
+  /** `PATCH /api/predictions/{id}/`: replace a stored prediction's result and score. */
+  async updatePrediction(id: number, fields: Partial<Prediction>): Promise<StoredPrediction> {
+    return this.request('PATCH', `/api/predictions/${id}/`, fields);
+  }
+
+  /** `DELETE /api/predictions/{id}/`. */
+  async deletePrediction(id: number): Promise<void> {
+    await this.request('DELETE', `/api/predictions/${id}/`);
+  }
+
+  /** `GET /api/tasks/{id}/annotations/`: the task's annotations as the server has them now. */
+  async listAnnotations(taskId: number): Promise<StoredAnnotation[]> {
+    return this.request('GET', `/api/tasks/${taskId}/annotations/`);
+  }
+
+  /** `PATCH /api/projects/{id}/`: e.g. `{model_version}`, the version the Data Manager scores by. */
+  async updateProject(projectId: number, fields: Record<string, unknown>): Promise<LabelStudioProject> {
+    return this.request('PATCH', `/api/projects/${projectId}/`, fields, { projectId });
+  }
+
   /** `POST /api/tasks/{id}/annotations/`: submit an annotation for a task. */
   async createAnnotation(taskId: number, annotation: AnnotationCreate): Promise<AnnotationCreate & { id: number }> {
     return this.request('POST', `/api/tasks/${taskId}/annotations/`, annotation);
   }
 
-  private headers(method: string, hasBody: boolean): Record<string, string> {
+  private async headers(method: string, hasBody: boolean): Promise<Record<string, string>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (hasBody) headers['Content-Type'] = 'application/json';
-    if (this.auth.kind === 'token') {
-      headers.Authorization = `${this.auth.scheme ?? 'Token'} ${this.auth.token}`;
-    } else if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+    if (this.token) {
+      headers.Authorization = await this.token.header();
+    } else if (this.auth.kind === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(method)) {
       const csrf = readCookie(this.cookies(), this.auth.csrfCookieName ?? 'csrftoken');
       if (csrf) headers['X-CSRFToken'] = csrf;
     }
@@ -158,15 +221,19 @@ export class LabelStudioClient {
   private async request<T>(method: string, path: string, body?: unknown, context: { projectId?: number } = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let response: Response;
+    const send = async () => this.fetchImpl(url, {
+      method,
+      headers: await this.headers(method, body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      // Session auth needs the cookie; a token must not be mixed with another user's session.
+      credentials: this.auth.kind === 'session' ? 'same-origin' : 'omit',
+    });
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers: this.headers(method, body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        // Session auth needs the cookie; a token must not be mixed with another user's session.
-        credentials: this.auth.kind === 'session' ? 'same-origin' : 'omit',
-      });
+      response = await send();
+      // An expired access token of a personal access token: refresh it once and repeat.
+      if (response.status === 401 && this.token?.expire()) response = await send();
     } catch (err) {
+      if ((err as Error)?.name === 'TokenRefreshError') throw new LabelStudioApiError((err as Error).message, (err as { status: number }).status, method, url);
       throw new LabelStudioApiError(
         `${method} ${url} got no answer (${(err as Error)?.message ?? err}): Label Studio is unreachable; ` +
           'check that you are online and that the Label Studio URL is right.',
@@ -192,6 +259,26 @@ export class LabelStudioClient {
       );
     }
   }
+}
+
+/**
+ * The Data Manager query for an incremental read: tasks updated at or after `since`, oldest
+ * first. Label Studio parses the time with `%Y-%m-%dT%H:%M:%S.%fZ`, so it is normalised to that.
+ */
+export function updatedSinceQuery(since: string): string {
+  return JSON.stringify({
+    filters: { conjunction: 'and', items: [{ filter: 'filter:tasks:updated_at', operator: 'greater_or_equal', type: 'Datetime', value: labelStudioTime(since) }] },
+    ordering: ['tasks:updated_at'],
+  });
+}
+
+/** An ISO time as Label Studio's Datetime filter reads it (`2026-11-28T09:41:12.123456Z`). */
+export function labelStudioTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new Error(`not a time: ${JSON.stringify(iso)}`);
+  // Keep the server's microseconds when it wrote them (Date would round to milliseconds).
+  const micro = /\.(\d{1,6})/.exec(iso)?.[1]?.padEnd(6, '0') ?? '000000';
+  return `${new Date(ms).toISOString().slice(0, 19)}.${micro}Z`;
 }
 
 /** Tasks and total of one page, whatever the response shape. */
@@ -221,7 +308,7 @@ function explain(
     case 403:
       if (auth.kind === 'token') {
         return `${head}: the API token was refused. Copy a valid token from Label Studio's Account & Settings ` +
-          `(newer personal access tokens need scheme "Bearer").${suffix}`;
+          `(the legacy access token, or a personal access token of Label Studio 1.14+).${suffix}`;
       }
       if (/csrf/i.test(body)) {
         return `${head}: CSRF check failed. Reload the Label Studio page so the csrftoken cookie is set, or use an API token.${suffix}`;

@@ -18,6 +18,11 @@ import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
 import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
 import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
+import { AnnotationSync, labelRecordOf } from '../labelstudio/annotation-sync.ts';
+import { LabelStudioClient } from '../labelstudio/rest-client.ts';
+import { LabelChanges } from '../store/label-changes.ts';
+import { localSource } from '../store/label-records.ts';
+import type { LabelRecord } from '../store/schema.ts';
 import { openStore, type Store } from '../store/open-db.ts';
 import { importProjectEmbeddingsOnce } from '../store/embedding-import.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
@@ -58,6 +63,23 @@ export interface TaskSuggestion {
   embeddings: Map<string, EmbedResult>;
 }
 
+/**
+ * How long opening a task waits for the team's annotations to be read and learnt before it
+ * suggests with what it has (a big project keeps catching up in the background).
+ */
+const TEAM_CATCH_UP_WAIT_MS = 20_000;
+/** Shortest time between two reads of the team's new annotations. */
+const TEAM_SYNC_MIN_INTERVAL_MS = 5_000;
+/** How often idle time looks for other annotators' new annotations. */
+const TEAM_SYNC_IDLE_MS = 30_000;
+
+/** A Label Studio project whose annotations the learner follows. */
+interface TeamProject {
+  sync: AnnotationSync;
+  lastRun: number;
+  running?: Promise<void>;
+}
+
 /** The message for a config the plugin has nothing to do with. */
 const NO_CHOICES_MESSAGE =
   'This project has no Choices control on an Image, so there is nothing to suggest (TextArea, Labels and controls on text are ignored).';
@@ -75,6 +97,12 @@ export class CytoMl {
   private outboxFetch: OutboxFetch = (url, init) =>
     fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } });
   private pump: OutboxPump | undefined;
+  /** Says "labels changed" to this tab's learners and to other tabs'. */
+  private readonly labelChanges = new LabelChanges();
+  private readonly team = new Map<string, TeamProject>();
+  /** Last label config seen per project (idle-time team sync needs it). */
+  private readonly projectConfigs = new Map<string, string>();
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly options: Options, scriptBase: string) {
     const manifestUrl = new URL(options.manifestUrl, scriptBase).href;
@@ -143,6 +171,8 @@ export class CytoMl {
       const embedMs = performance.now() - t0;
       const t1 = performance.now();
       const session = await this.session(ctx.project, ctx.config, info);
+      this.followLabelStudioPage(ctx.project);
+      await withTimeout(this.catchUpWithTeam(ctx.project, ctx.config, session), TEAM_CATCH_UP_WAIT_MS);
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
@@ -200,13 +230,15 @@ export class CytoMl {
       if (Object.keys(labels).length === 0) return;
       const info = await this.start();
       if (!info) return;
+      const taskId = Number(ctx.taskId);
+      if (!Number.isInteger(taskId)) return;
       const embeddings = await this.embedTaskImages(ctx, config.controls);
       const session = await this.session(ctx.project, ctx.config, info);
-      for (const [imageName, embedded] of embeddings) {
-        const names = new Set(config.controls.filter((c) => c.image.name === imageName).map((c) => c.name));
-        const own = Object.fromEntries(Object.entries(labels).filter(([name]) => names.has(name)));
-        if (Object.keys(own).length > 0) await session.learn(`${ctx.taskId}:${imageName}`, embedded.vector, own);
-      }
+      // A record of its own (`local:<task>`), merged with every other tab's and annotator's;
+      // once the server's copy is read back (`ls:<annotation id>`) that one speaks for the task.
+      const record = labelRecordOf(ctx.project, localSource(taskId), { id: taskId, data: ctx.data }, result, config.controls, Date.now());
+      if (!record) return;
+      await session.record([record], new Map([...embeddings].map(([name, e]) => [`${taskId}:${name}`, e.vector])));
       await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
       this.status.update({ learning: { project: ctx.project, ...session.summary() } });
     } catch (error) {
@@ -258,21 +290,26 @@ export class CytoMl {
    * Learn from many annotations at once (bulk labelling): labels of each task's images, one
    * write of the learner's state, one refit check.
    */
-  async learnMany(project: string, configXml: string, items: ReadonlyArray<{ taskId: number | string; vectors: Map<string, Float32Array>; result: unknown }>): Promise<void> {
+  async learnMany(
+    project: string, configXml: string,
+    items: ReadonlyArray<{ taskId: number | string; vectors: Map<string, Float32Array>; result: unknown; data?: Record<string, unknown> }>,
+  ): Promise<void> {
     const config = this.parseConfig(configXml);
     const session = await this.projectSession(project, configXml);
     if (!session) return;
-    const batch: Array<{ key: string; embedding: Float32Array; labels: Record<string, string[]> }> = [];
+    const records: LabelRecord[] = [];
+    const vectors = new Map<string, Float32Array>();
+    const now = Date.now();
     for (const item of items) {
-      const labels = labelsFromAnnotation(item.result, config.controls);
-      for (const [imageName, vector] of item.vectors) {
-        const names = new Set(config.controls.filter((c) => c.image.name === imageName).map((c) => c.name));
-        const own = Object.fromEntries(Object.entries(labels).filter(([name]) => names.has(name)));
-        if (Object.keys(own).length > 0) batch.push({ key: `${item.taskId}:${imageName}`, embedding: vector, labels: own });
-      }
+      const taskId = Number(item.taskId);
+      if (!Number.isInteger(taskId)) continue;
+      const record = labelRecordOf(project, localSource(taskId), { id: taskId, data: item.data ?? {} }, item.result, config.controls, now);
+      if (!record) continue;
+      records.push(record);
+      for (const [imageName, vector] of item.vectors) vectors.set(`${taskId}:${imageName}`, vector);
     }
-    if (batch.length === 0) return;
-    await session.learnMany(batch);
+    if (records.length === 0) return;
+    await session.record(records, vectors);
     await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
     this.status.update({ learning: { project, ...session.summary() } });
   }
@@ -303,10 +340,92 @@ export class CytoMl {
         const outcomes = await this.embedUrls(urls);
         outcomes.forEach((o, j) => { if (o.ok) vectors[rows[j]].set(imageName, o.vector); });
       }
-      await this.learnMany(project, configXml, tasks.map((t, i) => ({ taskId: t.taskId, vectors: vectors[i], result: t.result })));
+      await this.learnMany(project, configXml, tasks.map((t, i) => ({ taskId: t.taskId, vectors: vectors[i], result: t.result, data: t.data })));
     } catch (error) {
       this.status.update({ lastError: describeError(error) });
     }
+  }
+
+  /**
+   * Follow a Label Studio project's annotations: on the first task opened (and every few seconds
+   * at most after), read what the team added, updated or deleted since the last read and learn
+   * it; in idle time too. Called by the Label Studio project tools with their REST client.
+   */
+  useLabelStudio(o: { client: LabelStudioClient; projectId: number }): void {
+    const project = String(o.projectId);
+    if (this.team.has(project)) return;
+    const sync = new AnnotationSync({
+      client: o.client, projectId: o.projectId, project,
+      labels: { // the store opens asynchronously; every call waits for it
+        list: (p) => this.storePromise.then((s) => s.labels.list(p)),
+        put: (r) => this.storePromise.then((s) => s.labels.put(r)),
+        replaceTasks: (p, t) => this.storePromise.then((s) => s.labels.replaceTasks(p, t)),
+        keepOnlyTasks: (p, t) => this.storePromise.then((s) => s.labels.keepOnlyTasks(p, t)),
+        getSync: (p) => this.storePromise.then((s) => s.labels.getSync(p)),
+        putSync: (r) => this.storePromise.then((s) => s.labels.putSync(r)),
+      },
+    });
+    this.team.set(project, { sync, lastRun: 0 });
+    this.idleTimer ??= setInterval(() => {
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+      for (const [p, configXml] of this.projectConfigs) {
+        if (!this.team.has(p)) continue;
+        void this.projectSession(p, configXml).then((session) => session && this.catchUpWithTeam(p, configXml, session)).catch(() => {});
+      }
+    }, TEAM_SYNC_IDLE_MS);
+  }
+
+  /**
+   * Inside Label Studio's own pages (a project URL) follow the project's annotations even when
+   * the project tools are off: same origin, the page's session or the `apiToken` option.
+   */
+  private followLabelStudioPage(project: string): void {
+    if (this.team.has(project) || !/^\d+$/.test(project)) return;
+    const path = (globalThis as { location?: Location }).location?.pathname ?? '';
+    if (!new RegExp(`/projects/${project}(/|$)`).test(path)) return;
+    const baseUrl = new URL(this.options.labelStudioUrl || '/', location.href).href.replace(/\/$/, '');
+    const auth = this.options.apiToken ? { kind: 'token' as const, token: this.options.apiToken } : { kind: 'session' as const };
+    this.useLabelStudio({ client: new LabelStudioClient({ baseUrl, auth }), projectId: Number(project) });
+  }
+
+  /**
+   * Read the team's new annotations of a project now (when it follows one) and learn them.
+   * Resolves when learnt; never rejects (a failure is shown in the badge and retried later).
+   */
+  async catchUpWithTeam(project: string, configXml: string, session?: LearningSession): Promise<void> {
+    this.projectConfigs.set(project, configXml);
+    const entry = this.team.get(project);
+    if (!entry) return;
+    if (entry.running) return entry.running;
+    if (Date.now() - entry.lastRun < TEAM_SYNC_MIN_INTERVAL_MS) return;
+    entry.running = (async () => {
+      try {
+        const learner = session ?? (await this.projectSession(project, configXml));
+        const report = await entry.sync.run(this.parseConfig(configXml).controls);
+        if (report.changed > 0) this.labelChanges.notify(project);
+        if (learner) {
+          await learner.sync();
+          await learner.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
+          this.status.update({ learning: { project, ...learner.summary() } });
+        }
+      } catch (error) {
+        this.status.update({ lastError: { code: 'team-sync', message: `Reading the project's annotations failed: ${describeError(error).message}` } });
+      } finally {
+        entry.lastRun = Date.now();
+        entry.running = undefined;
+      }
+    })();
+    return entry.running;
+  }
+
+  /** The model_version predictions of a project get now (model-version.ts). */
+  async modelVersion(project: string, configXml: string): Promise<string | undefined> {
+    return (await this.projectSession(project, configXml))?.modelVersion;
+  }
+
+  /** Labelled examples per control and label of a project's learner. */
+  async labelCounts(project: string, configXml: string): Promise<Record<string, Record<string, number>>> {
+    return (await this.projectSession(project, configXml))?.labelCounts() ?? {};
   }
 
   /** The in-memory index of a project's embedded tasks (neighbours, gallery, map). */
@@ -428,6 +547,8 @@ export class CytoMl {
       session = this.storePromise.then((store) => LearningSession.open({
         project, modelId: info.modelId, dim: info.embeddingSize, controls: config.controls,
         k: this.options.k, refitGrowth: this.options.refitGrowth, fits: store.fits, kmeans,
+        labels: store.labels, changes: this.labelChanges,
+        embed: async (urls) => (await this.embedUrls(urls)).map((o) => (o.ok ? o.vector : undefined)),
       }));
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
@@ -462,6 +583,14 @@ function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof EngineError) return error.toData();
   const e = error as { name?: string; message?: string };
   return { code: e?.name ?? 'error', message: e?.message ?? String(error) };
+}
+
+/** Wait for `promise`, but no longer than `ms` (it keeps running after). */
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(() => resolve(), () => resolve()).finally(() => clearTimeout(timer));
+  });
 }
 
 /** Resolve when the browser is idle (or soon, where requestIdleCallback does not exist). */

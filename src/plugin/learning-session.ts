@@ -1,15 +1,29 @@
 /**
- * The learner of one (Label Studio project, model, label config), with its persistence: the
- * fitted state is loaded from IndexedDB when the project is first seen and written back after
- * every change, so learning survives reloads and is shared by every tab of the profile.
- * Label maps update on each submit (fast); the clusters are refitted in the k-means worker
- * when the embeddings have grown by the configured fraction, or on demand.
+ * The learner of one (Label Studio project, model, label config), with its persistence.
+ *
+ * The labelled set is derived from the project's label records (one per annotation, in
+ * IndexedDB: this browser's submissions, other tabs', and the team's annotations read from Label
+ * Studio), never written back whole: `record()` adds records, and `sync()` makes the learner
+ * match what the records say — adding, relabelling and forgetting items — so any number of tabs
+ * and browsers merge their labels. The fitted clusters (and the learner's copy of the labelled
+ * embeddings) are kept per (project, model) in the fits store; another tab overwriting them
+ * loses nothing, because every tab re-derives its labels from the records.
+ * Clusters are refitted in the k-means worker when the embeddings have grown by the configured
+ * fraction, or on demand.
  */
 import { Learner } from '../cluster/learner.ts';
 import type { ChoicesControl as LearnerControl, Suggestion } from '../cluster/learner-options.ts';
 import type { KMeansClient } from '../cluster/kmeans-client.ts';
 import type { ChoicesControl } from '../labelstudio/label-config.ts';
 import type { FitStore } from '../store/fit-store.ts';
+import type { LabelChanges } from '../store/label-changes.ts';
+import { derivedItems, labelsWatermark, sameLabels } from '../store/label-records.ts';
+import type { LabelStore } from '../store/label-store.ts';
+import type { LabelRecord } from '../store/schema.ts';
+import { modelVersionOf } from '../labelstudio/model-version.ts';
+
+/** Embeds image URLs for items a browser has no vector for yet (undefined where one failed). */
+export type EmbedForLearning = (urls: readonly string[]) => Promise<Array<Float32Array | undefined>>;
 
 export interface LearningSessionOptions {
   project: string;
@@ -19,17 +33,50 @@ export interface LearningSessionOptions {
   k: number;
   refitGrowth: number;
   fits: FitStore;
+  labels: LabelStore;
+  /** Tells other tabs (and hears from them) that a project's records changed. */
+  changes?: LabelChanges;
   kmeans: KMeansClient;
+  embed: EmbedForLearning;
+}
+
+/** What a sync changed. */
+export interface SyncReport {
+  added: number;
+  removed: number;
+  /** Items the records name but no vector could be made for (image gone, offline). */
+  missing: number;
 }
 
 function learnerControls(controls: readonly ChoicesControl[]): LearnerControl[] {
   return controls.map((c) => ({ name: c.name, labels: c.labels, multiple: c.choice === 'multiple' }));
 }
 
+/** Items embedded per worker round trip while catching up with many records. */
+const EMBED_BATCH = 32;
+
 export class LearningSession {
   private refitting: Promise<boolean> | undefined;
+  private syncing: Promise<SyncReport> | undefined;
+  private syncAgain = false;
+  /** Embedding of every item key this session has seen (labelled now or before). */
+  private readonly vectors = new Map<string, Float32Array>();
+  /** Keys and labels the learner holds now (toState() would reselect heads just to list them). */
+  private readonly learned = new Map<string, Record<string, string[]>>();
+  private version: string;
+  private labelsAt = 0;
+  private readonly unsubscribe: (() => void) | undefined;
 
-  private constructor(private readonly learner: Learner, private readonly options: LearningSessionOptions) {}
+  private constructor(private readonly learner: Learner, private readonly options: LearningSessionOptions) {
+    this.version = `${options.modelId}+kmeans${options.k}@pending`;
+    for (const item of learner.toState().labelled) {
+      this.vectors.set(item.key, item.embedding);
+      this.learned.set(item.key, item.labels);
+    }
+    this.unsubscribe = options.changes?.subscribe((project) => {
+      if (project === options.project) void this.sync().catch(() => {});
+    });
+  }
 
   static async open(options: LearningSessionOptions): Promise<LearningSession> {
     const stored = await options.fits.get(options.project, options.modelId);
@@ -49,12 +96,15 @@ export class LearningSession {
       // A state from an incompatible config or model version: start afresh rather than fail.
       learner = new Learner(null, learnerOptions);
     }
-    return new LearningSession(learner, options);
+    const session = new LearningSession(learner, options);
+    await session.sync();
+    await session.refreshVersion();
+    return session;
   }
 
-  /** `<model id>+kmeans<k>+fit<n>`: the prediction's model_version. */
+  /** `<model id>+kmeans<k>@<labels time>.<content hash>` (model-version.ts): the predictions' model_version. */
   get modelVersion(): string {
-    return this.learner.modelVersion();
+    return this.version;
   }
 
   get labelledCount(): number {
@@ -65,16 +115,80 @@ export class LearningSession {
     return this.learner.suggest(embedding);
   }
 
-  /** Labels from a submitted/updated annotation; replaces earlier labels of the same key. */
-  async learn(key: string, embedding: Float32Array, labels: Record<string, string[]>): Promise<void> {
-    this.learner.setLabels(key, embedding, labels);
-    await this.persist();
+  /**
+   * Store label records (a submission, bulk labels, annotations read from the server) and learn
+   * them. `vectors` (item key → embedding) spares embedding what the caller already has.
+   */
+  async record(records: readonly LabelRecord[], vectors?: ReadonlyMap<string, Float32Array>): Promise<SyncReport> {
+    for (const [key, vector] of vectors ?? []) this.vectors.set(key, vector);
+    await this.options.labels.put(records);
+    this.options.changes?.notify(this.options.project);
+    return this.sync();
   }
 
-  /** Several items' labels at once (bulk labelling), persisted once. */
-  async learnMany(items: ReadonlyArray<{ key: string; embedding: Float32Array; labels: Record<string, string[]> }>): Promise<void> {
-    for (const item of items) this.learner.setLabels(item.key, item.embedding, item.labels);
-    await this.persist();
+  /**
+   * Make the learner match the project's records (other tabs', the team's): embed what it lacks,
+   * relabel what changed, forget what was deleted. One sync runs at a time; calls during one
+   * run it once more afterwards.
+   */
+  sync(): Promise<SyncReport> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      let total: SyncReport = { added: 0, removed: 0, missing: 0 };
+      try {
+        do {
+          this.syncAgain = false;
+          const r = await this.syncOnce();
+          total = { added: total.added + r.added, removed: total.removed + r.removed, missing: r.missing };
+        } while (this.syncAgain);
+      } finally {
+        this.syncing = undefined;
+      }
+      return total;
+    })();
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<SyncReport> {
+    const records = await this.options.labels.list(this.options.project);
+    const wanted = derivedItems(records);
+    this.labelsAt = labelsWatermark(records);
+    let removed = 0;
+    for (const key of [...this.learned.keys()]) {
+      if (!wanted.has(key)) {
+        this.learner.removeLabels(key);
+        this.learned.delete(key);
+        removed++;
+      }
+    }
+    const changed = [...wanted.values()].filter((item) => !sameLabels(this.learned.get(item.key), item.labels));
+    let added = 0;
+    let missing = 0;
+    // In batches, each learnt at once: a task opened while thousands of the team's annotations
+    // are still being embedded already gets suggestions from those learnt so far.
+    for (let i = 0; i < changed.length; i += EMBED_BATCH) {
+      const batch = changed.slice(i, i + EMBED_BATCH);
+      const lacking = batch.filter((item) => !this.vectors.has(item.key) && item.url);
+      if (lacking.length > 0) {
+        const vectors = await this.options.embed(lacking.map((item) => item.url!));
+        lacking.forEach((item, j) => { if (vectors[j]) this.vectors.set(item.key, vectors[j]!); });
+      }
+      for (const item of batch) {
+        const vector = this.vectors.get(item.key);
+        if (!vector) {
+          missing++;
+          continue;
+        }
+        this.learner.setLabels(item.key, vector, item.labels);
+        this.learned.set(item.key, item.labels);
+        added++;
+      }
+    }
+    if (added > 0 || removed > 0) await this.persist();
+    return { added, removed, missing };
   }
 
   /** Feature-space vector (scaled, unit length after a local fit) for similarity and maps. */
@@ -100,6 +214,18 @@ export class LearningSession {
   /** Labels learned for an item key (`<task id>:<image name>`), if any. */
   labelsOf(key: string): Record<string, string[]> | undefined {
     return this.learner.labelsOf(key);
+  }
+
+  /** Labelled items per control and label (for "too few examples" warnings). */
+  labelCounts(): Record<string, Record<string, number>> {
+    const counts: Record<string, Record<string, number>> = {};
+    for (const control of this.options.controls) counts[control.name] = Object.fromEntries(control.labels.map((l) => [l, 0]));
+    for (const labels of this.learned.values()) {
+      for (const [control, values] of Object.entries(labels)) {
+        for (const value of values) if (counts[control]?.[value] !== undefined) counts[control][value]++;
+      }
+    }
+    return counts;
   }
 
   /** Refit the clusters when the policy says so (or always with `force`); true when refitted. */
@@ -131,7 +257,17 @@ export class LearningSession {
     };
   }
 
+  /** Stop listening to other tabs. */
+  close(): void {
+    this.unsubscribe?.();
+  }
+
   private async persist(): Promise<void> {
     await this.options.fits.put(this.learner.toState());
+    await this.refreshVersion();
+  }
+
+  private async refreshVersion(): Promise<void> {
+    this.version = await modelVersionOf(this.learner.toState(), this.labelsAt);
   }
 }

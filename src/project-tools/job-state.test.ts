@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_JOB_STATE, isRunning, JobTransitionError, reduceJob, type JobEvent, type JobState } from './job-state.ts';
+import { fewLabelsWarning, INITIAL_JOB_STATE, isRunning, jobReport, JobTransitionError, reduceJob, type JobEvent, type JobState } from './job-state.ts';
 
 function run(events: JobEvent[], from: JobState = INITIAL_JOB_STATE): JobState {
   return events.reduce(reduceJob, from);
@@ -17,7 +17,7 @@ describe('pre-annotation job state machine', () => {
       { type: 'predicted', count: 9 },
       { type: 'queued' },
     ]);
-    expect(state).toEqual({ phase: 'done', total: 10, embedded: 9, resumed: 4, failed: 1, predicted: 9, error: 'task 9: HTTP 404' });
+    expect(state).toEqual({ phase: 'done', total: 10, embedded: 9, resumed: 4, failed: 1, predicted: 9, annotated: 0, unsure: 0, labelled: 0, error: 'task 9: HTTP 404' });
   });
 
   it('pauses from any running phase and starts afresh (counts come back from the stored progress)', () => {
@@ -44,5 +44,28 @@ describe('pre-annotation job state machine', () => {
   it('knows which phases are running', () => {
     expect(['listing', 'embedding', 'fitting', 'predicting'].every((p) => isRunning(p as JobState['phase']))).toBe(true);
     expect(['idle', 'done', 'paused', 'failed'].some((p) => isRunning(p as JobState['phase']))).toBe(false);
+  });
+});
+
+describe('job report', () => {
+  const done = (events: JobEvent[]) => run([{ type: 'start' }, { type: 'listed', total: 4, alreadyEmbedded: 0 }, { type: 'embedded', ok: 4, failed: 0 }, { type: 'fitting' }, { type: 'fitted' }, ...events]);
+
+  it('says why nothing was written instead of claiming every prediction is stored', () => {
+    const report = jobReport(done([{ type: 'learnt', labelled: 0 }, { type: 'predicted', count: 0, unsure: 4 }, { type: 'queued' }]));
+    expect(report).toMatch(/^0 predictions: no labelled examples yet; label a few tasks/);
+    expect(report).not.toMatch(/stored/);
+    expect(jobReport(done([{ type: 'learnt', labelled: 4 }, { type: 'predicted', count: 0, annotated: 4 }, { type: 'queued' }])))
+      .toMatch(/^0 predictions: every task already has an annotation\. 4 already annotated/);
+  });
+
+  it('counts what was written, skipped as annotated, and left without a suggestion', () => {
+    const state = done([{ type: 'learnt', labelled: 6, warning: 'w' }, { type: 'predicted', count: 2, annotated: 1, unsure: 1 }, { type: 'queued', modelVersion: 'm@v' }]);
+    expect(state.warning).toBe('w');
+    expect(jobReport(state)).toBe('2 predictions written (model version m@v). 1 already annotated (skipped: a prediction must not contradict a person\'s annotation); 1 without a suggestion (no label was likely enough).');
+  });
+
+  it('warns about classes with too few labelled examples, naming them', () => {
+    expect(fewLabelsWarning({ c: { A: 5, B: 3 } })).toBeUndefined();
+    expect(fewLabelsWarning({ c: { A: 5, B: 1, C: 0 } })).toMatch(/^2 of 3 classes have fewer than 3 labelled examples: B \(1\), C \(0\)\./);
   });
 });

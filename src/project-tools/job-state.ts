@@ -4,7 +4,7 @@
  * does not know how to show.
  *
  *   idle ─start→ listing ─listed→ embedding ─embedded*→ … ─fitting→ fitting ─fitted→ predicting
- *   ─predicted*→ … ─queued→ done;   any running phase ─pause→ paused ─start→ listing;
+ *   ─learnt→ ─predicted*→ … ─queued→ done;   any running phase ─pause→ paused ─start→ listing;
  *   any running phase ─fail→ failed ─start→ listing;  done ─start→ listing (a new run).
  */
 
@@ -22,6 +22,16 @@ export interface JobState {
   failed: number;
   /** Predictions written (queued) in this run. */
   predicted: number;
+  /** Tasks not predicted because they already have an annotation (a prediction must not contradict it). */
+  annotated: number;
+  /** Embedded, unannotated tasks the learner had no suggestion for (nothing reached the threshold). */
+  unsure: number;
+  /** Labelled examples the learner had when predicting. */
+  labelled: number;
+  /** Why the predictions may be few or weak (too few labels per class), in plain words. */
+  warning?: string;
+  /** The model_version of the written predictions. */
+  modelVersion?: string;
   /** Last error in plain words (a failed task, or why the job failed). */
   error?: string;
 }
@@ -32,13 +42,14 @@ export type JobEvent =
   | { type: 'embedded'; ok: number; failed: number; error?: string }
   | { type: 'fitting' }
   | { type: 'fitted' }
-  | { type: 'predicted'; count: number }
-  | { type: 'queued' }
+  | { type: 'learnt'; labelled: number; warning?: string }
+  | { type: 'predicted'; count: number; annotated?: number; unsure?: number }
+  | { type: 'queued'; modelVersion?: string }
   | { type: 'pause' }
   | { type: 'fail'; error: string };
 
 export const INITIAL_JOB_STATE: Readonly<JobState> = Object.freeze({
-  phase: 'idle', total: 0, embedded: 0, resumed: 0, failed: 0, predicted: 0,
+  phase: 'idle', total: 0, embedded: 0, resumed: 0, failed: 0, predicted: 0, annotated: 0, unsure: 0, labelled: 0,
 });
 
 /** Phases in which the job is working (a pause or a failure can end them). */
@@ -77,12 +88,20 @@ export function reduceJob(state: JobState, event: JobEvent): JobState {
     case 'fitted':
       if (state.phase !== 'fitting') return reject(state, event);
       return { ...state, phase: 'predicting' };
+    case 'learnt':
+      if (state.phase !== 'predicting') return reject(state, event);
+      return { ...state, labelled: event.labelled, ...(event.warning !== undefined ? { warning: event.warning } : {}) };
     case 'predicted':
       if (state.phase !== 'predicting') return reject(state, event);
-      return { ...state, predicted: state.predicted + event.count };
+      return {
+        ...state,
+        predicted: state.predicted + event.count,
+        annotated: state.annotated + (event.annotated ?? 0),
+        unsure: state.unsure + (event.unsure ?? 0),
+      };
     case 'queued':
       if (state.phase !== 'predicting') return reject(state, event);
-      return { ...state, phase: 'done' };
+      return { ...state, phase: 'done', ...(event.modelVersion !== undefined ? { modelVersion: event.modelVersion } : {}) };
     case 'pause':
       if (!isRunning(state.phase)) return reject(state, event);
       return { ...state, phase: 'paused' };
@@ -94,4 +113,47 @@ export function reduceJob(state: JobState, event: JobEvent): JobState {
       throw new JobTransitionError(`unknown job event ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Fewer labelled examples of a class than this, and its suggestions are little better than chance. */
+export const MIN_EXAMPLES_PER_CLASS = 3;
+
+/**
+ * The "too few labels" warning for label counts per control and class, or undefined when every
+ * class has enough. Names the thinnest classes, so the person knows what to label next.
+ */
+export function fewLabelsWarning(counts: Readonly<Record<string, Readonly<Record<string, number>>>>, min = MIN_EXAMPLES_PER_CLASS): string | undefined {
+  const thin: string[] = [];
+  let classes = 0;
+  for (const byLabel of Object.values(counts)) {
+    // A control nobody has used yet (an optional question) says nothing about thin classes.
+    if (Object.values(byLabel).every((n) => n === 0)) continue;
+    for (const [label, n] of Object.entries(byLabel)) {
+      classes++;
+      if (n < min) thin.push(`${label} (${n})`);
+    }
+  }
+  if (thin.length === 0) return undefined;
+  const shown = thin.slice(0, 6).join(', ') + (thin.length > 6 ? `, and ${thin.length - 6} more` : '');
+  return `${thin.length} of ${classes} classes have fewer than ${min} labelled examples: ${shown}. ` +
+    'Suggestions for them will be weak or missing; label a few more of each (the Clusters tab can label many at once).';
+}
+
+/** One line saying what the job wrote and why not more; never claims success for nothing. */
+export function jobReport(state: JobState): string {
+  if (state.phase !== 'done') return '';
+  const notes: string[] = [];
+  if (state.annotated > 0) notes.push(`${state.annotated} already annotated (skipped: a prediction must not contradict a person's annotation)`);
+  if (state.unsure > 0) notes.push(`${state.unsure} without a suggestion (no label was likely enough)`);
+  if (state.failed > 0) notes.push(`${state.failed} images could not be embedded`);
+  if (state.predicted === 0) {
+    let why: string;
+    if (state.total === 0) why = 'the project has no tasks';
+    else if (state.labelled === 0) why = 'no labelled examples yet; label a few tasks of each class (or bulk-label a cluster in the Clusters tab), then run again';
+    else if (state.annotated >= state.total) why = 'every task already has an annotation';
+    else why = 'the learner was not sure enough about any task; label more examples, then run again';
+    return `0 predictions: ${why}.${notes.length ? ` ${notes.join('; ')}.` : ''}`;
+  }
+  const head = `${state.predicted} prediction${state.predicted === 1 ? '' : 's'} written${state.modelVersion ? ` (model version ${state.modelVersion})` : ''}`;
+  return `${head}.${notes.length ? ` ${notes.join('; ')}.` : ''}`;
 }

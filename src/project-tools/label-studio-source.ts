@@ -102,6 +102,21 @@ export class LabelStudioSource implements ProjectSource {
     }
   }
 
+  /**
+   * Make the project's `model_version` (what the Data Manager's "Prediction score" column and
+   * score sorting read) the version just written. Queued like every write; the sender skips it
+   * when the project already has a newer version of ours (another browser's).
+   */
+  async setModelVersion(version: string): Promise<void> {
+    const base = this.o.baseUrl.replace(/\/?$/, '/');
+    await this.o.outbox.enqueue({
+      kind: 'prediction', target: 'label-studio', method: 'PATCH',
+      body: { model_version: version },
+      url: new URL(`api/projects/${this.o.projectId}/`, base).href,
+      dedupeKey: `ls-project-version:${this.project}`,
+    });
+  }
+
   flush(): Promise<WriteState> {
     return this.o.flush();
   }

@@ -1,8 +1,10 @@
 /**
  * Project tools for a Label Studio project: a REST source with the page's session (or the
- * `apiToken` option), the outbox sending with Label Studio's credentials, predictions to
- * `/api/predictions/` or, when the page cannot write there, to the shim's relay.
+ * `apiToken` option), the outbox sending with Label Studio's credentials and asking the server
+ * before each write (idempotent-writes.ts), predictions to `/api/predictions/` or, when the page
+ * cannot write there, to the shim's relay; and the learner following the team's annotations.
  */
+import { idempotentLabelStudioWrites } from '../labelstudio/idempotent-writes.ts';
 import { LabelStudioClient } from '../labelstudio/rest-client.ts';
 import type { CytoMl } from '../plugin/cyto-ml.ts';
 import { makeAuthFetch, readCookie } from './auth-fetch.ts';
@@ -26,7 +28,8 @@ export async function labelStudioSource(core: CytoMl, o: LabelStudioToolsOptions
     baseUrl: baseUrl.replace(/\/$/, ''),
     auth: apiToken ? { kind: 'token', token: apiToken } : { kind: 'session' },
   });
-  core.setOutboxFetch(makeAuthFetch({ labelStudioBase: baseUrl, apiToken }));
+  core.useLabelStudio({ client, projectId: o.projectId });
+  core.setOutboxFetch(idempotentLabelStudioWrites(makeAuthFetch({ labelStudioBase: baseUrl, apiToken }), baseUrl));
   const store = await core.store();
   return new LabelStudioSource({
     client,

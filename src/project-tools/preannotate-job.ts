@@ -12,7 +12,7 @@ import type { LabelConfig } from '../labelstudio/label-config.ts';
 import type { LabelStudioTask, Prediction } from '../labelstudio/types.ts';
 import type { ProgressStore } from '../store/progress-store.ts';
 import type { ProgressRecord } from '../store/schema.ts';
-import { INITIAL_JOB_STATE, reduceJob, type JobEvent, type JobState } from './job-state.ts';
+import { fewLabelsWarning, INITIAL_JOB_STATE, reduceJob, type JobEvent, type JobState } from './job-state.ts';
 import { ratePerSecond, timeLeftMs, trimSamples, type RateSample } from './progress-maths.ts';
 import type { ProjectSource, TaskPredictionWrite } from './project-source.ts';
 import { taskImageUrls } from './task-images.ts';
@@ -25,6 +25,19 @@ export interface JobCore {
   refit(project: string, config: string, vectors?: Float32Array[]): Promise<boolean>;
   predictVectors(project: string, config: string, taskId: number, vectors: Map<string, Float32Array>): Promise<Prediction | null>;
   taskIndex(project: string): TaskIndex;
+  /** Learn the team's annotations made so far (Label Studio sources; a no-op elsewhere). */
+  catchUpWithTeam(project: string, config: string): Promise<void>;
+  /** Labelled examples per control and label. */
+  labelCounts(project: string, config: string): Promise<Record<string, Record<string, number>>>;
+  /** The model_version predictions get now. */
+  modelVersion(project: string, config: string): Promise<string | undefined>;
+}
+
+/** Whether a task already has a person's (not cancelled) annotation, as the source listed it. */
+export function hasAnnotation(task: LabelStudioTask): boolean {
+  const listed = (task.annotations ?? []).some((a) => (a as { was_cancelled?: unknown }).was_cancelled !== true);
+  const counted = Number((task as { total_annotations?: unknown }).total_annotations ?? 0) - Number((task as { cancelled_annotations?: unknown }).cancelled_annotations ?? 0);
+  return listed || counted > 0;
 }
 
 export interface PreannotateOptions {
@@ -157,19 +170,39 @@ export class PreannotateJob {
       await core.refit(project, configXml, [...vectors.values()].flatMap((m) => [...m.values()]));
       this.dispatch({ type: 'fitted' });
 
-      // 4. One prediction per task, queued in batches.
+      // 4. What the learner knows: the team's annotations too, and whether it is enough.
+      await core.catchUpWithTeam(project, configXml);
+      const counts = await core.labelCounts(project, configXml);
+      const labelled = Object.values(counts).reduce((n, byLabel) => Math.max(n, Object.values(byLabel).reduce((a, b) => a + b, 0)), 0);
+      const warning = labelled > 0 ? fewLabelsWarning(counts) : undefined;
+      this.dispatch({ type: 'learnt', labelled, ...(warning ? { warning } : {}) });
+
+      // 5. One prediction per unannotated task, queued in batches. An annotated task gets none:
+      // a person's answer is there, and a prediction could only contradict it.
       const withVectors = tasks.filter((t) => vectors.has(t.id));
+      let written = 0;
       for (let i = 0; i < withVectors.length; i += WRITE_BATCH) {
         const writes: TaskPredictionWrite[] = [];
+        let annotated = 0;
+        let unsure = 0;
         for (const task of withVectors.slice(i, i + WRITE_BATCH)) {
-          const prediction = await core.predictVectors(project, configXml, task.id, vectors.get(task.id)!);
+          if (hasAnnotation(task)) {
+            annotated++;
+            continue;
+          }
+          const prediction = labelled > 0 ? await core.predictVectors(project, configXml, task.id, vectors.get(task.id)!) : null;
           if (prediction) writes.push({ taskId: task.id, prediction });
+          else unsure++;
         }
         await source.savePredictions(writes);
-        this.dispatch({ type: 'predicted', count: writes.length });
+        written += writes.length;
+        this.dispatch({ type: 'predicted', count: writes.length, annotated, unsure });
       }
+      const modelVersion = written > 0 ? await core.modelVersion(project, configXml) : undefined;
+      // The Data Manager scores and sorts by the project's model version: make it this one.
+      if (modelVersion && source.setModelVersion) await source.setModelVersion(modelVersion);
       await progress.setState(project, this.jobId, 'done');
-      this.dispatch({ type: 'queued' });
+      this.dispatch({ type: 'queued', ...(modelVersion ? { modelVersion } : {}) });
       // Sending continues in the background (the outbox retries with backoff).
       void source.flush().catch(() => {});
       return this.state_;

@@ -4,7 +4,7 @@
  * how many writes still wait in the outbox.
  */
 import { h } from './dom.ts';
-import { isRunning, type JobPhase } from './job-state.ts';
+import { isRunning, jobReport, type JobPhase } from './job-state.ts';
 import type { JobView, PreannotateJob } from './preannotate-job.ts';
 import { formatDuration, fractionDone } from './progress-maths.ts';
 import type { ToolView } from './tools-panel.ts';
@@ -30,6 +30,8 @@ export class PreannotateView implements ToolView {
   private readonly bar = h('div', 'cyto-bar', undefined, { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '0', 'aria-valuenow': '0' });
   private readonly fill = h('div');
   private readonly numbers = h('div', '', undefined, { 'data-testid': 'cyto-ml-preannotate-numbers' });
+  private readonly report = h('div', '', undefined, { 'data-testid': 'cyto-ml-preannotate-report' });
+  private readonly warning = h('div', 'cyto-muted', undefined, { 'data-testid': 'cyto-ml-preannotate-warning' });
   private readonly writes = h('div', 'cyto-muted');
   private readonly error = h('div', 'cyto-error');
 
@@ -37,7 +39,7 @@ export class PreannotateView implements ToolView {
     this.bar.appendChild(this.fill);
     const buttons = h('div');
     buttons.append(this.button, document.createTextNode(' '), this.cancel);
-    this.element.append(buttons, this.phase, this.bar, this.numbers, this.writes, this.error);
+    this.element.append(buttons, this.phase, this.bar, this.numbers, this.report, this.warning, this.writes, this.error);
     this.button.onclick = () => void this.job.run();
     this.cancel.onclick = () => this.job.pause();
     job.subscribe((view) => this.render(view));
@@ -79,14 +81,20 @@ export class PreannotateView implements ToolView {
       this.numbers.textContent = parts.join(' · ');
     }
     this.error.textContent = state.error ?? '';
-    if (state.phase === 'done') void this.refreshWrites();
+    this.report.textContent = jobReport(state);
+    this.warning.textContent = state.phase === 'done' || state.phase === 'predicting' ? (state.warning ?? '') : '';
+    if (state.phase === 'done') void this.refreshWrites(state.predicted);
+    else this.writes.textContent = '';
   }
 
-  private async refreshWrites(): Promise<void> {
+  private async refreshWrites(predicted: number): Promise<void> {
     const { pending, failed } = await this.writeState();
-    this.writes.textContent = pending === 0 && failed === 0
-      ? 'Every prediction is stored.'
-      : `${pending} writes waiting to be sent (retried with backoff)${failed ? `, ${failed} refused` : ''}.`;
-    if (pending > 0) setTimeout(() => void this.refreshWrites(), 2000);
+    if (pending === 0 && failed === 0) {
+      // Only a claim about what was written: nothing written is said by the report above.
+      this.writes.textContent = predicted > 0 ? `All ${predicted} predictions are sent.` : '';
+      return;
+    }
+    this.writes.textContent = `${pending} writes waiting to be sent (retried with backoff)${failed ? `, ${failed} refused` : ''}.`;
+    if (pending > 0) setTimeout(() => void this.refreshWrites(predicted), 2000);
   }
 }

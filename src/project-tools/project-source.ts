@@ -42,6 +42,12 @@ export interface ProjectSource {
   savePredictions(writes: readonly TaskPredictionWrite[]): Promise<void>;
   /** Create annotations (queued and retried for a remote source; resolves once queued). */
   saveAnnotations(writes: readonly TaskAnnotationWrite[]): Promise<void>;
+  /**
+   * Record the model version of the predictions just written as the project's (Label Studio:
+   * the version the Data Manager scores and sorts by). Optional: the local source has no such
+   * setting.
+   */
+  setModelVersion?(version: string): Promise<void>;
   /** Try to send queued writes now; what is left. A local source has nothing queued. */
   flush(): Promise<WriteState>;
   /** Show a task to the person (the demo opens it in its editor; Label Studio navigates). */

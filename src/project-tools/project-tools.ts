@@ -42,7 +42,8 @@ export class ProjectTools {
     const panel = new ToolsPanel(options.container, !options.open);
     const context = new ToolContext(core, source, await source.labelConfig());
     const tools = new ProjectTools(context, job, panel);
-    panel.add(new PreannotateView(job, async () => core.status.current.relay ?? { pending: 0, failed: 0 }));
+    // Asked of the outbox itself: the badge's last report may predate the writes just queued.
+    panel.add(new PreannotateView(job, async () => ({ pending: await store.outbox.pending(), failed: (await store.outbox.failed()).length })));
     panel.add(new GalleryView(context));
     panel.add(new NeighboursView(context));
     panel.add(tools.map);

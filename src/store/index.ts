@@ -13,6 +13,9 @@ export { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
 export type { RetryPolicy } from './retry-policy.ts';
 export type { ProgressStore } from './progress-store.ts';
 export type { AnnotatorStore, AnnotatorTaskInput } from './annotator-store.ts';
+export type { LabelStore, ServerTaskLabels } from './label-store.ts';
+export { LabelChanges, LABEL_CHANNEL } from './label-changes.ts';
+export { derivedItems, latestPerTask, labelsWatermark, labelStudioSource, localSource } from './label-records.ts';
 export { ASSET_CACHE_NAME } from './asset-cache.ts';
 export type { AssetCache, AssetBytes, GetAssetOptions, AssetBackendName } from './asset-cache.ts';
 export { sha256Hex } from './sha256.ts';
@@ -22,6 +25,8 @@ export type {
   AssetRecord,
   CytoDB,
   EmbeddingRecord,
+  LabelRecord,
+  LabelSyncRecord,
   OutboxRecord,
   ProgressRecord,
   ProgressState,

@@ -12,6 +12,7 @@ import { CacheApiAssetStore, IdbAssetStore, MemoryAssetStore, StoredAssetCache, 
 import { IdbAnnotatorStore, MemoryAnnotatorStore, type AnnotatorStore } from './annotator-store.ts';
 import { IdbEmbeddingCache, MemoryEmbeddingCache, type EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.ts';
 import { IdbFitStore, MemoryFitStore, type FitStore } from './fit-store.ts';
+import { IdbLabelStore, MemoryLabelStore, type LabelStore } from './label-store.ts';
 import { DurableOutbox, type Outbox, type OutboxOptions } from './outbox.ts';
 import { IdbOutboxRecords, MemoryOutboxRecords } from './outbox-records.ts';
 import { IdbProgressStore, MemoryProgressStore, type ProgressStore } from './progress-store.ts';
@@ -27,6 +28,8 @@ export type Store = StorageStatus & {
   outbox: Outbox;
   progress: ProgressStore;
   annotator: AnnotatorStore;
+  /** One label record per annotation; the learner's labelled set is derived from them. */
+  labels: LabelStore;
   assets: AssetCache;
   /** Writes buffered state (embedding touches) and closes the database. */
   close(): Promise<void>;
@@ -98,6 +101,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       outbox: new DurableOutbox(new IdbOutboxRecords(open), outboxOptions),
       progress: new IdbProgressStore(open, now),
       annotator: new IdbAnnotatorStore(open, now),
+      labels: new IdbLabelStore(open),
       assets: new StoredAssetCache(assetStore(() => new IdbAssetStore(open)), now),
       async close() {
         await embeddings.close();
@@ -114,6 +118,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     outbox: new DurableOutbox(new MemoryOutboxRecords(), outboxOptions),
     progress: new MemoryProgressStore(now),
     annotator: new MemoryAnnotatorStore(now),
+    labels: new MemoryLabelStore(),
     assets: new StoredAssetCache(assetStore(() => new MemoryAssetStore()), now),
     close: () => embeddings.close(),
   };
@@ -157,7 +162,10 @@ export function openCytoDB(factory: IDBFactory, name: string, timeoutMs: number)
       );
     }, timeoutMs);
     request.onupgradeneeded = (event) => {
-      upgradeCytoDB(wrap(request.result) as unknown as IDBPDatabase<CytoDB>, event.oldVersion, event.newVersion);
+      upgradeCytoDB(
+        wrap(request.result) as unknown as IDBPDatabase<CytoDB>, event.oldVersion, event.newVersion,
+        request.transaction ? (wrap(request.transaction) as unknown as Parameters<typeof upgradeCytoDB>[3]) : undefined,
+      );
     };
     request.onblocked = () => {
       blocked = true;

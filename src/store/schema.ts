@@ -7,7 +7,7 @@
  * (DESIGN §6), and by the SHA-256 of the image bytes, so one image reachable under two URLs is
  * embedded once.
  */
-import type { DBSchema, IDBPDatabase, StoreNames } from 'idb';
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { FittedState } from '../cluster/fitted-state.ts';
 import type { LabelStudioTask } from '../labelstudio/types.ts';
 
@@ -18,7 +18,7 @@ export const DB_NAME = 'cyto-ml';
  * Current schema version. Raise it by one for every schema change and add the matching step
  * to {@link upgradeCytoDB}; never edit a released step (browsers out there already ran it).
  */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** One image embedding for one model. */
 export interface EmbeddingRecord {
@@ -104,6 +104,40 @@ export interface AnnotatorTaskRecord {
   updatedAt: number;
 }
 
+/**
+ * The labels of one annotation, the unit the learner's labelled set is derived from. Every
+ * annotation is its own record, keyed by where it came from, so tabs, browsers and the team's
+ * annotators add records side by side instead of writing one shared state back whole (which
+ * lost the other writer's labels). Per task the newest record wins (see label-records.ts).
+ */
+export interface LabelRecord {
+  project: string;
+  /**
+   * Where the labels came from: `ls:<annotation id>` (an annotation read from Label Studio),
+   * `local:<task id>` (submitted in this browser, not yet read back from the server), or
+   * `demo:<task id>` (the offline annotator).
+   */
+  source: string;
+  taskId: number;
+  /** Image object name → control name → chosen values. */
+  labels: Record<string, Record<string, string[]>>;
+  /** Image object name → URL, so a browser that lacks the embedding can make it. */
+  urls: Record<string, string>;
+  /** Epoch ms of the annotation's last change (Label Studio's `updated_at` for `ls:` records). */
+  updatedAt: number;
+  /** Who made it (Label Studio user id), when known. */
+  completedBy?: number;
+}
+
+/** How far a project's annotations have been read from Label Studio. */
+export interface LabelSyncRecord {
+  project: string;
+  /** Label Studio's `updated_at` (ISO, as the server wrote it) of the newest task read. */
+  watermark: string;
+  /** Epoch ms of the last full read (every task), which also notices deleted tasks. */
+  fullSyncAt: number;
+}
+
 /** Bytes of a model or wasm file, used when the Cache API is unavailable. */
 export interface AssetRecord {
   url: string;
@@ -151,6 +185,16 @@ export interface CytoDB extends DBSchema {
     key: string;
     value: AssetRecord;
   };
+  labels: {
+    key: [string, string];
+    value: LabelRecord;
+    /** [project, taskId]: the records of one task (a re-read replaces them). */
+    indexes: { byTask: [string, number] };
+  };
+  labelSync: {
+    key: string;
+    value: LabelSyncRecord;
+  };
 }
 
 /** Names of all object stores. */
@@ -167,6 +211,7 @@ export function upgradeCytoDB(
   db: IDBPDatabase<CytoDB>,
   oldVersion: number,
   newVersion: number | null,
+  tx?: IDBPTransaction<CytoDB, CytoStoreName[], 'versionchange'>,
 ): void {
   const target = newVersion ?? DB_VERSION;
   for (let version = oldVersion; version < target; version++) {
@@ -186,8 +231,45 @@ export function upgradeCytoDB(
         db.createObjectStore('assets', { keyPath: 'url' });
         break;
       }
+      case 1: {
+        // Labels move out of the fitted state into one record per annotation (issue 10: two
+        // tabs writing the whole state back kept only the last writer's labels).
+        const labels = db.createObjectStore('labels', { keyPath: ['project', 'source'] });
+        labels.createIndex('byTask', ['project', 'taskId']);
+        db.createObjectStore('labelSync', { keyPath: 'project' });
+        if (tx) migrateFittedLabels(tx);
+        break;
+      }
       default:
         throw new Error(`No migration from schema version ${version}; known: 0..${DB_VERSION - 1}`);
     }
   }
+}
+
+/**
+ * Version 1 → 2: every labelled item of the stored fitted states (keys `<task id>:<image name>`)
+ * becomes a `local:<task id>` label record. The fits keep their items (the learner's copy of the
+ * embeddings), so nothing needs re-embedding; several models' fits of one project merge into
+ * one record per task. Items whose key is not `<number>:<name>` are left in their fit only.
+ */
+function migrateFittedLabels(tx: IDBPTransaction<CytoDB, CytoStoreName[], 'versionchange'>): void {
+  void tx.objectStore('fits').getAll().then((fits) => {
+    const records = new Map<string, LabelRecord>();
+    for (const fit of fits) {
+      for (const item of fit.labelled ?? []) {
+        const match = /^(-?\d+):(.+)$/.exec(item.key);
+        if (!match) continue;
+        const taskId = Number(match[1]);
+        const key = `${fit.project}\u0000${taskId}`;
+        let record = records.get(key);
+        if (!record) {
+          record = { project: fit.project, source: `local:${taskId}`, taskId, labels: {}, urls: {}, updatedAt: fit.updatedAt ?? 0 };
+          records.set(key, record);
+        }
+        record.labels[match[2]] = { ...item.labels };
+      }
+    }
+    const store = tx.objectStore('labels');
+    for (const record of records.values()) void store.put(record);
+  });
 }
