@@ -7,9 +7,8 @@
 # --- build: the plugin bundle (dist/plugin), the models (models/), the shim as one file ---
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# onnxruntime-node (a dev dependency, for tests) would try to download a CUDA provider.
-ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json ./
+# .npmrc (ignore-scripts) keeps onnxruntime-node's CUDA download out of the install.
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build

@@ -165,11 +165,14 @@ test.describe('demo layout at 1280x720', () => {
   });
 
   test('the idle pre-annotate progress bar is drawn empty', async ({ page }) => {
-    // src/project-tools/preannotate-view.ts draws fractionDone(0, 0) = 1 (full) while idle; the
-    // tools panel belongs to another change (issue 13 note): enable this once that is fixed.
-    test.fixme(true, 'idle bar is drawn full by src/project-tools (fractionDone(0, 0) = 1)');
     await openDemo(page);
-    const fill = page.locator('.cyto-tools .cyto-bar > div').first();
+    const tools = page.getByTestId('cyto-ml-tools');
+    if ((await tools.getAttribute('data-collapsed')) === 'true') await tools.locator('header').click();
+    const track = page.locator('.cyto-tools .cyto-bar').first();
+    await expect(track).toBeVisible();
+    // The track is drawn (so a full fill would show), and its fill is empty.
+    expect((await track.boundingBox())?.width ?? 0).toBeGreaterThan(50);
+    const fill = track.locator('> div').first();
     const width = await fill.evaluate((el) => (el as HTMLElement).getBoundingClientRect().width);
     expect(width).toBe(0);
   });

@@ -21,6 +21,20 @@ describe('idempotent Label Studio writes', () => {
     expect(ls.predictions.map((p) => p.model_version)).toEqual(['v1', 'v2']);
   });
 
+  it('a newer version of our model replaces the older ones on the task; other models\' predictions stay', async () => {
+    const ls = new FakeLabelStudio();
+    ls.addTask(1, '/a.jpg');
+    const send = idempotentLabelStudioWrites(ls.fetch, BASE);
+    const v = (stamp: string, hash: string) => `mobilenet+kmeans6@${stamp}.${hash}`;
+    await ls.fetch(...post('api/predictions/', { task: 1, model_version: 'someone-elses-model', score: 0.5, result: choice('Debris') }));
+    await send(...post('api/predictions/', { task: 1, model_version: v('20261128T100000000Z', 'aaaaaaaaaa'), score: 0.5, result: choice('Plankton') }));
+    await send(...post('api/predictions/', { task: 1, model_version: v('20261128T110000000Z', 'bbbbbbbbbb'), score: 0.7, result: choice('Plankton') }));
+    expect(ls.predictions.map((p) => p.model_version)).toEqual(['someone-elses-model', v('20261128T110000000Z', 'bbbbbbbbbb')]);
+    // An older version arriving late (a queued write) is stored, but deletes nothing newer.
+    await send(...post('api/predictions/', { task: 1, model_version: v('20261128T090000000Z', 'cccccccccc'), score: 0.4, result: choice('Debris') }));
+    expect(ls.predictions.map((p) => p.model_version)).toContain(v('20261128T110000000Z', 'bbbbbbbbbb'));
+  });
+
   it('writes no prediction to a task a person annotated since the job listed it', async () => {
     const ls = new FakeLabelStudio();
     ls.addTask(1, '/a.jpg');

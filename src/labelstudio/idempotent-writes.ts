@@ -10,6 +10,9 @@
  *   place (`PATCH`), extra copies (an earlier bug, another browser racing) are deleted, keeping
  *   the oldest; after a `POST` the list is read again, and a copy another browser stored at the
  *   same moment is removed the same way, so one (task, model version) ends with one prediction;
+ *   once the new one is stored, this model's older versions on that task are deleted (their
+ *   labels learnt less), so a task carries one suggestion of ours, the newest, and the
+ *   editor's prediction list does not grow with every label the team adds;
  * - an annotation (bulk labelling): none is written when the task already has a (not
  *   cancelled) annotation in Label Studio, whoever made it;
  * - the project's `model_version`: not moved to a version older than the one it has
@@ -19,7 +22,7 @@
  * so the outbox counts it as done. Within one browser the outbox sends one write at a time
  * across tabs (Web Locks), so check-then-write cannot race itself there.
  */
-import { isNotOlder } from './model-version.ts';
+import { isNotOlder, parseModelVersion } from './model-version.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
 
 /** Header on a synthetic answer for a write that was not needed. */
@@ -51,12 +54,18 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
   const at = (path: string) => new URL(path, base).href;
   const get = (path: string) => inner(at(path), { method: 'GET' });
 
-  const predictionsOf = async (task: number, version: string): Promise<{ response?: Response; same: ListedPrediction[] }> => {
+  const predictionsOf = async (task: number, version: string): Promise<{ response?: Response; same: ListedPrediction[]; superseded: ListedPrediction[] }> => {
     const response = await get(`api/predictions/?task=${task}`);
-    if (!response.ok) return { response, same: [] };
+    if (!response.ok) return { response, same: [], superseded: [] };
     const list = (await response.json()) as ListedPrediction[] | { results?: ListedPrediction[] };
     const all = Array.isArray(list) ? list : (list.results ?? []);
-    return { same: all.filter((p) => p.model_version === version).sort((a, b) => a.id - b.id) };
+    const model = parseModelVersion(version)?.model;
+    // Ours, of the same model, strictly older: another model's or a person's tool's stay.
+    const superseded = model === undefined ? [] : all.filter((p) => {
+      const other = p.model_version ?? '';
+      return other !== version && parseModelVersion(other)?.model === model && !isNotOlder(other, version);
+    });
+    return { same: all.filter((p) => p.model_version === version).sort((a, b) => a.id - b.id), superseded };
   };
 
   const removeExtras = async (extras: readonly ListedPrediction[]) => {
@@ -89,13 +98,13 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
         const patched = await inner(at(`api/predictions/${keep.id}/`), {
           ...init, method: 'PATCH', body: JSON.stringify({ result: body.result, score: body.score }),
         });
-        if (patched.ok) await removeExtras(extras);
+        if (patched.ok) await removeExtras([...extras, ...before.superseded]);
         return patched;
       }
       const created = await inner(url, init);
       if (created.ok) {
         const after = await predictionsOf(task, version);
-        if (!after.response && after.same.length > 1) await removeExtras(after.same.slice(1));
+        if (!after.response) await removeExtras([...after.same.slice(1), ...after.superseded]);
       }
       return created;
     }

@@ -69,7 +69,8 @@ export class PreannotateView implements ToolView {
     const done = state.embedded + state.failed;
     this.bar.setAttribute('aria-valuemax', String(state.total));
     this.bar.setAttribute('aria-valuenow', String(state.embedded));
-    this.fill.style.width = `${(fractionDone(done, state.total) * 100).toFixed(1)}%`;
+    // Idle (nothing run yet): an empty bar, not a full one (fractionDone(0, 0) is 1, "nothing left").
+    this.fill.style.width = state.phase === 'idle' ? '0%' : `${(fractionDone(done, state.total) * 100).toFixed(1)}%`;
     if (state.phase === 'idle') {
       this.numbers.textContent = '';
     } else {
