@@ -61,9 +61,10 @@ test.describe('bad input in the editor', () => {
       const core = window.cytoML.core();
       const images = ['bubble-03', 'detritus-02', 'round-cell-02', 'spiky-cell-02', 'chain-03', 'colony-03'].map((n) => `/samples/${n}.png`);
       for (const [i, image] of images.entries()) {
-        const base = { project: 'e2e-editor', taskId: 950 + i, data: { image } };
-        await core.learnFromAnnotation({ ...base, config: seed }, [{ from_name: 'organism_type', to_name: 'image', type: 'choices', value: { choices: ['Plankton'] } }]);
-        await core.learnFromAnnotation({ ...base, config: other }, [{ from_name: 'kind', to_name: 'pic', type: 'choices', value: { choices: ['a'] } }]);
+        // One annotation per task (a task's latest annotation is its label): separate tasks per config.
+        const base = { project: 'e2e-editor', data: { image } };
+        await core.learnFromAnnotation({ ...base, taskId: 950 + i, config: seed }, [{ from_name: 'organism_type', to_name: 'image', type: 'choices', value: { choices: ['Plankton'] } }]);
+        await core.learnFromAnnotation({ ...base, taskId: 970 + i, config: other }, [{ from_name: 'kind', to_name: 'pic', type: 'choices', value: { choices: ['a'] } }]);
       }
       // First task: an image not embedded yet, replaced at once by a task of the other config.
       const first = window.editorHarness.open(seed, { id: 904, data: { image: '/samples/chain-02.png?switch' } });

@@ -132,7 +132,7 @@ test.describe('demo layout at 1280x720', () => {
     await page.waitForFunction((fit) => (window.cytoML.status().learning?.fitVersion ?? 0) > fit, fitBefore);
     await page.waitForFunction(() => {
       const s = window.cytoML.status();
-      return s.lastSuggestion !== undefined && s.lastSuggestion.modelVersion.endsWith(`+fit${s.learning?.fitVersion}`);
+      return s.lastSuggestion !== undefined && s.lastSuggestion.fitVersion === s.learning?.fitVersion;
     });
     await expect(page.getByTestId('cyto-ml-badge')).not.toContainText('refitted since');
     await expect(page.getByTestId('cyto-ml-badge')).toContainText('Organism type: ');

@@ -184,10 +184,12 @@ export class CytoMl {
       }
       const first = [...embeddings.values()][0];
       if (current) {
+        const learning = session.summary();
         this.status.update({
           lastSuggestion: {
             taskId: ctx.taskId,
             modelVersion: session.modelVersion,
+            fitVersion: learning.fitVersion,
             controls,
             cacheHit: first?.cacheHit ?? 'none',
             taskToSuggestionMs: performance.now() - openedAt,
@@ -195,7 +197,7 @@ export class CytoMl {
             embedMs,
             predictMs,
           },
-          learning: { project: ctx.project, ...session.summary() },
+          learning: { project: ctx.project, ...learning },
           lastError: undefined,
         });
       }

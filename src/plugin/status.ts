@@ -20,6 +20,8 @@ export interface ControlSuggestionStatus {
 export interface SuggestionStatus {
   taskId: number | string;
   modelVersion: string;
+  /** This browser's fit counter when the suggestion was made (a later refit makes it stale). */
+  fitVersion: number;
   controls: ControlSuggestionStatus[];
   /** Where the embedding came from: the IndexedDB cache (by URL or by content) or the model. */
   cacheHit: 'url' | 'content' | 'none';

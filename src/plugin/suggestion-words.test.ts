@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlSuggestionStatus, SuggestionStatus } from './status.ts';
 import {
-  controlTitle, fitOfModelVersion, isStale, learningLine, modelNote, modelWords, percent, suggestionDetails,
+  controlTitle, isStale, learningLine, modelNote, modelWords, percent, suggestionDetails,
   suggestionLine, surenessWord, whyLine,
 } from './suggestion-words.ts';
 
@@ -43,10 +43,8 @@ describe('suggestion words', () => {
   });
 
   it('tells a suggestion made before the last refit', () => {
-    const suggestion = { modelVersion: 'resnet18-seeded+kmeans6+fit3' } as SuggestionStatus;
+    const suggestion = { modelVersion: 'resnet18-seeded+kmeans6@20261128T100000000Z.0123456789', fitVersion: 3 } as SuggestionStatus;
     const learning = { project: 'p', labelled: 12, fitVersion: 3, k: 6, heads: {} };
-    expect(fitOfModelVersion('resnet18-seeded+kmeans6+fit12')).toBe(12);
-    expect(fitOfModelVersion('other-model')).toBeUndefined();
     expect(isStale(suggestion, learning)).toBe(false);
     expect(isStale(suggestion, { ...learning, fitVersion: 4 })).toBe(true);
     expect(isStale(suggestion, undefined)).toBe(false);

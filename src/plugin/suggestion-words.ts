@@ -61,16 +61,12 @@ export function suggestionDetails(control: ControlSuggestionStatus): string {
   return `${controlTitle(control)}: ${cluster} · ${HEAD_WORDS[control.head] ?? control.head}`;
 }
 
-/** The fit a suggestion was made with, from its model version (`…+fit3`), if it says. */
-export function fitOfModelVersion(modelVersion: string): number | undefined {
-  const match = /\+fit(\d+)\b/.exec(modelVersion);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** True when the clusters were refitted after the suggestion on screen was made. */
-export function isStale(suggestion: SuggestionStatus, learning: PluginStatus['learning']): boolean {
-  const fit = fitOfModelVersion(suggestion.modelVersion);
-  return fit !== undefined && learning !== undefined && learning.fitVersion > fit;
+/**
+ * True when the clusters were refitted after the suggestion on screen was made (the suggestion
+ * carries this browser's fit counter; the model version no longer does: it is shared by browsers).
+ */
+export function isStale(suggestion: Pick<SuggestionStatus, 'fitVersion'>, learning: PluginStatus['learning']): boolean {
+  return learning !== undefined && learning.fitVersion > suggestion.fitVersion;
 }
 
 /** "ResNet18 (untrained, seeded weights)"; names of untrained models say so even when the manifest's name does not. */
@@ -100,7 +96,7 @@ export function learningDetails(learning: NonNullable<PluginStatus['learning']>)
   return `k-means: ${learning.k} clusters, fit ${learning.fitVersion}`;
 }
 
-/** Details: "from the cache · 12 ms · resnet18-seeded+kmeans6+fit3". */
+/** Details: "from the cache · 12 ms · mobilenet-v2-1.4-nsfwjs-u8+kmeans6@20261128T094112123Z.0a1b2c3d4e". */
 export function timingDetails(suggestion: SuggestionStatus): string {
   const source = suggestion.cacheHit === 'none' ? 'image embedded' : 'from the cache';
   return `${source} · ${Math.round(suggestion.taskToSuggestionMs)} ms · ${suggestion.modelVersion}`;
