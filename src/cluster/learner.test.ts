@@ -85,13 +85,13 @@ describe('Learner: cluster voting', () => {
 });
 
 describe('Learner: fits, versions and persistence', () => {
-  it('follows the refit policy and names its model version', async () => {
+  it('follows the refit policy and counts its fits', async () => {
     const learner = new Learner(null, base({ k: 3, refitGrowth: 0.5 }));
-    expect(learner.modelVersion()).toBe('m+kmeans3+fit0');
+    expect(learner.toState().fitVersion).toBe(0);
     expect(learner.needsRefit(2)).toBe(false);
     expect(learner.needsRefit(3)).toBe(true);
     await learner.refit([...groupA, ...groupB]);
-    expect(learner.modelVersion()).toBe('m+kmeans3+fit1');
+    expect(learner.toState().fitVersion).toBe(1);
     expect(learner.needsRefit(8)).toBe(false);
     expect(learner.needsRefit(11)).toBe(false);
     expect(learner.needsRefit(12)).toBe(true);
@@ -103,7 +103,7 @@ describe('Learner: fits, versions and persistence', () => {
     groupB.forEach((v, i) => learner.setLabels(`b${i}`, v, { organism_type: ['Debris'] }));
     const state = structuredClone(learner.toState());
     const reloaded = new Learner(state, base());
-    expect(reloaded.modelVersion()).toBe(learner.modelVersion());
+    expect(reloaded.toState().fitVersion).toBe(learner.toState().fitVersion);
     expect(reloaded.labelledCount()).toBe(8);
     expect(reloaded.toState().controls).toEqual(state.controls);
     for (const q of [near(0.2, 0.3), near(10.4, 10.9)]) expect(reloaded.suggest(q)).toEqual(learner.suggest(q));
@@ -126,7 +126,7 @@ describe('Learner: fits, versions and persistence', () => {
       dim: 32,
       controls: [organism],
     });
-    expect(learner.modelVersion()).toBe('test-32d+kmeans5+fit0');
+    expect(learner.toState().fitVersion).toBe(0);
     expect(learner.needsRefit(60)).toBe(false);
     expect(learner.needsRefit(75)).toBe(true);
     reference.vectors.forEach((v, i) => learner.setLabels(`v${i}`, v, { organism_type: ['Plankton'] }));

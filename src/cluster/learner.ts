@@ -95,10 +95,6 @@ export class Learner {
     }
   }
 
-  /** `<model id>+kmeans<k>+fit<fitVersion>`: Label Studio's model_version of the suggestions. */
-  modelVersion(): string {
-    return `${this.#modelId}+kmeans${this.#k}+fit${this.#fitVersion}`;
-  }
 
   /** Whether clusters exist (fitted here or imported). */
   hasFit(): boolean {
