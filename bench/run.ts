@@ -122,8 +122,7 @@ async function main(): Promise<number> {
   }
 
   if (!cfg.smoke && !only) {
-    writeReadmeSection(result, join(ROOT, 'bench', 'README-section.md'));
-    log('wrote bench/README-section.md');
+    log(`wrote ${writeReadmeSection(result)}`);
   }
 
   const problems = checkRows(rows, expected, cfg.smoke);

@@ -5,44 +5,14 @@
  * next task opening at its top, the task list showing the person's labels, a suggestion that
  * follows a refit, and messages that stay until dismissed.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { currentTaskId, labelAndSubmit, openDemo, SAMPLE_BY_ID, SAMPLE_TASKS, suggestionFor } from './demo-page.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-interface SampleTask { id: number; data: { image: string }; meta: { class: string; expected: Record<string, string[]> } }
-const tasks = JSON.parse(readFileSync('public/samples/tasks.json', 'utf8')) as SampleTask[];
-const byId = new Map(tasks.map((t) => [t.id, t]));
-
+const byId = SAMPLE_BY_ID;
 test.use({ viewport: { width: 1280, height: 720 } });
-
-async function openDemo(page: Page, path = '/'): Promise<void> {
-  await page.goto(path);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
-}
-
-async function currentTaskId(page: Page): Promise<number> {
-  return page.evaluate(() => Number((window as unknown as { Htx: { task: { id: number } } }).Htx.task.id));
-}
-
-async function suggestionFor(page: Page, taskId: number) {
-  await page.waitForFunction((id) => window.cytoML.status().lastSuggestion?.taskId === id, taskId, { timeout: 60_000 });
-  return page.evaluate(() => window.cytoML.status());
-}
-
-async function labelAndSubmit(page: Page, task: SampleTask): Promise<void> {
-  await page.evaluate((expected) => {
-    const htx = (window as unknown as { Htx: { annotationStore: { selected: { names: Map<string, { setResult(v: string[]): void; updateResult(): void }> } } } }).Htx;
-    for (const [control, values] of Object.entries(expected)) {
-      if (values.length === 0) continue;
-      const tag = htx.annotationStore.selected.names.get(control)!;
-      tag.setResult(values);
-      tag.updateResult();
-    }
-  }, task.meta.expected);
-  await page.getByRole('button', { name: 'Submit' }).click();
-  await page.waitForFunction((id) => Number((window as unknown as { Htx?: { task?: { id: number } } }).Htx?.task?.id) !== id, task.id);
-}
 
 test.describe('demo layout at 1280x720', () => {
   test('header in one row, image large and crisp, every choice on screen and uncovered', async ({ page }) => {
@@ -140,7 +110,7 @@ test.describe('demo layout at 1280x720', () => {
 
   test('Open folder: the opened/skipped message stays readable until dismissed', async ({ page }) => {
     await openDemo(page);
-    const png = readFileSync('public/samples/' + tasks[0].data.image.split('/').pop());
+    const png = readFileSync('public/samples/' + SAMPLE_TASKS[0].data.image.split('/').pop());
     const folder = mkdtempSync(join(tmpdir(), 'cyto-ml-folder-'));
     writeFileSync(join(folder, 'a-particle.png'), png);
     writeFileSync(join(folder, 'b-particle.png'), png);

@@ -2,52 +2,21 @@
  * The demo annotator in real Chromium: the real Label Studio editor, the plugin attached,
  * IndexedDB, the service worker. Suggestions are checked in the editor's own UI and store.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { currentTaskId, labelAndSubmit, openDemo, SAMPLE_BY_ID, SAMPLE_TASKS, suggestionFor } from './demo-page.ts';
 import { readFileSync } from 'node:fs';
 
-interface SampleTask { id: number; data: { image: string }; meta: { class: string; expected: Record<string, string[]> } }
-const tasks = JSON.parse(readFileSync('public/samples/tasks.json', 'utf8')) as SampleTask[];
+const tasks = SAMPLE_TASKS;
+const byId = SAMPLE_BY_ID;
 /** The demo runs the manifest's default model (the pretrained MobileNetV2 since issue 11). */
 const DEFAULT_MODEL = (JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { default: string; models: Array<{ id: string; trained: boolean }> });
 const DEFAULT_ENTRY = DEFAULT_MODEL.models.find((m) => m.id === DEFAULT_MODEL.default)!;
-const byId = new Map(tasks.map((t) => [t.id, t]));
 const SEED_CONTROLS: Record<string, string[]> = {
   organism_type: ['Not-plankton', 'Plankton', 'Debris'],
   morphology: ['Mucilage', 'Flagella', 'Cilia', 'Aerotopes', 'Akinetes', 'Heterocytes', 'Theca/test/exoskeletal structures', 'Eggs', 'Ephippia'],
   life_form: ['Unicellular', 'Colony', 'Filament'],
   shape: ['Spiky', 'Round', 'Rod-like'],
 };
-
-async function openDemo(page: Page, path = '/'): Promise<void> {
-  await page.goto(path);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
-}
-
-async function currentTaskId(page: Page): Promise<number> {
-  return page.evaluate(() => Number((window as unknown as { Htx: { task: { id: number } } }).Htx.task.id));
-}
-
-/** Wait until the plugin has suggested for the task on screen; returns the status. */
-async function suggestionFor(page: Page, taskId: number) {
-  await page.waitForFunction((id) => window.cytoML.status().lastSuggestion?.taskId === id, taskId, { timeout: 60_000 });
-  return page.evaluate(() => window.cytoML.status());
-}
-
-/** Choose the task's known labels in the editor and press Submit. */
-async function labelAndSubmit(page: Page, task: SampleTask): Promise<void> {
-  await page.evaluate((expected) => {
-    const htx = (window as unknown as { Htx: { annotationStore: { selected: { names: Map<string, { setResult(v: string[]): void; updateResult(): void }> } } } }).Htx;
-    const annotation = htx.annotationStore.selected;
-    for (const [control, values] of Object.entries(expected)) {
-      if (values.length === 0) continue;
-      const tag = annotation.names.get(control)!;
-      tag.setResult(values);
-      tag.updateResult();
-    }
-  }, task.meta.expected);
-  await page.getByRole('button', { name: 'Submit' }).click();
-  await page.waitForFunction((id) => Number((window as unknown as { Htx?: { task?: { id: number } } }).Htx?.task?.id) !== id, task.id);
-}
 
 test.describe('demo annotator', () => {
   test('the first task shows a prediction in the editor, with valid labels and scores', async ({ page }) => {
