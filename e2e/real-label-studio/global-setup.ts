@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,5 +69,7 @@ export default async function globalSetup(): Promise<(() => void) | undefined> {
 
   return () => {
     execFileSync('bash', [join(LABEL_STUDIO_BUNDLE, 'stop.sh'), dataDir], { stdio: 'inherit' });
+    // Each run's database, uploads and local files are throw-away; keep them with CYTO_E2E_KEEP_LS=1.
+    if (!process.env.CYTO_E2E_KEEP_LS) rmSync(dataDir, { recursive: true, force: true });
   };
 }
