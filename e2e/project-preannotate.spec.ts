@@ -31,6 +31,13 @@ test.describe('project pre-annotation', () => {
   test('the whole sample project is pre-annotated with a visible progress bar, a prediction for every unannotated task', async ({ page }) => {
     test.setTimeout(240_000);
     await openDemo(page);
+    // The demo embeds the sample images on its first visit (to fit its first clusters on them):
+    // forget those embeddings and reload, so that Pre-annotate has every image to embed.
+    await page.evaluate(async () => {
+      const store = await window.cytoML.core().store();
+      await store.embeddings.evictOldest(1_000_000);
+    });
+    await openDemo(page);
     await startPreannotation(page);
     const bar = page.getByTestId('cyto-ml-preannotate').getByRole('progressbar');
     await expect(bar).toBeVisible();
@@ -64,6 +71,13 @@ test.describe('project pre-annotation', () => {
     await page.route('**/samples/*.png', async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 120));
       await route.continue();
+    });
+    await openDemo(page);
+    // The demo embeds the sample images on its first visit (to fit its first clusters on them):
+    // forget those embeddings and reload, so that Pre-annotate has every image to embed.
+    await page.evaluate(async () => {
+      const store = await window.cytoML.core().store();
+      await store.embeddings.evictOldest(1_000_000);
     });
     await openDemo(page);
     await startPreannotation(page);
