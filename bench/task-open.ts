@@ -117,6 +117,16 @@ export const taskOpenSection: Section = {
         colds.push(await openDemo(page, ctx.isolatedUrl));
         if (c > 0) continue;
         await settle(page);
+        // The demo embeds its sample images before its first suggestion (its first fit): forget
+        // them and reload the same profile, so the opens below meet images not embedded yet, as
+        // a task new to this browser in Label Studio does.
+        await page.evaluate(async () => {
+          const core = (window as unknown as { cytoML: { core(): { store(): Promise<{ embeddings: { evictOldest(n: number): Promise<number> } }> } } }).cytoML.core();
+          await (await core.store()).embeddings.evictOldest(1_000_000);
+        });
+        await page.reload();
+        await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 120_000, polling: 50 });
+        await settle(page);
         const ids = await page.$$eval('#task-list li[data-task-id]', (els) => els.map((e) => Number((e as HTMLElement).dataset.taskId)));
         const chosen = ids.slice(-p.tasks).reverse();
         log(`task-open: ${chosen.length} tasks, not cached (backwards), then cached`);
