@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** ../shared beside the checkout: never committed, read in place. */
 export const SHARED = resolve(REPO_ROOT, '..', 'shared');
-export const LABEL_STUDIO_BUNDLE = join(SHARED, 'label-studio');
 export const NDSB_DEV = join(SHARED, 'fixtures', 'ndsb-dev');
 export const FLOWCAM = join(SHARED, 'fixtures', 'flowcam');
 

@@ -1,8 +1,9 @@
 /**
- * Starts and stops a real Label Studio 1.12 Community server for vitest-level tests, from the
- * offline bundle in `../shared/label-studio` (README there): `setup.sh DEST` once (idempotent,
- * 0.2 s when done), `start.sh DEST DATA PORT` (~5 s on a fresh data dir), `stop.sh DATA`.
- * Each start gets its own throw-away data dir, admin and API token.
+ * Starts and stops a real Label Studio 1.12 Community server for the tests (the shim's vitest
+ * tests, and Playwright's global setup for the e2e specs), from the offline bundle in
+ * `../shared/label-studio` (README there): `setup.sh DEST` once (idempotent, 0.2 s when done),
+ * `start.sh DEST DATA PORT` (~5 s on a fresh data dir), `stop.sh DATA`. Each start gets its own
+ * throw-away data dir, admin and API token.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +47,10 @@ export function freePort(): Promise<number> {
 export interface RealLabelStudio {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** Its throw-away data folder (database, uploads). */
+  dataDir: string;
+  /** Local-files storage root (`/data/local-files/?d=…` serves files under it), when asked for. */
+  localFilesRoot?: string;
   email: string;
   password: string;
   /** The admin's legacy API token (`Authorization: Token <token>`). */
@@ -56,17 +61,26 @@ export interface RealLabelStudio {
   stop(): Promise<void>;
 }
 
+/** Where the bundle is unpacked: shared by every checkout and run on the machine (.ci/run too). */
+export const LABEL_STUDIO_DEST = process.env.LS_BUNDLE_DIR ?? join(tmpdir(), 'cyto-ml-label-studio');
+
 /**
- * Starts Label Studio on `port` (127.0.0.1). `LS_DEST` chooses where the bundle is unpacked
- * (default `/tmp/ls-bundle`, shared by every checkout on the machine).
+ * Starts Label Studio on `port` (127.0.0.1), unpacking it into {@link LABEL_STUDIO_DEST} first
+ * when needed. With `localFiles`, it serves local files from a `files` folder of its data dir.
+ * No `LS_HOST`: with it Label Studio writes absolute links to its own origin into pages, and a
+ * browser that came through the shim's proxy would leave the proxy (and lose the plugin).
  */
-export async function startRealLabelStudio(port: number): Promise<RealLabelStudio> {
-  const dest = process.env.LS_DEST ?? '/tmp/ls-bundle';
-  const dataDir = await mkdtemp(join(tmpdir(), 'ls-data-'));
-  const email = 'admin@example.com';
+export async function startRealLabelStudio(port: number, options: { localFiles?: boolean } = {}): Promise<RealLabelStudio> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cyto-ml-ls-data-'));
+  const localFilesRoot = options.localFiles ? join(dataDir, 'files') : undefined;
+  const email = 'annotator-admin@example.com';
   const password = randomBytes(12).toString('hex');
   const token = randomBytes(20).toString('hex');
-  const env = { ...process.env, LS_ADMIN_EMAIL: email, LS_ADMIN_PASSWORD: password, LS_ADMIN_TOKEN: token };
+  const env = {
+    ...process.env, LS_ADMIN_EMAIL: email, LS_ADMIN_PASSWORD: password, LS_ADMIN_TOKEN: token,
+    ...(localFilesRoot ? { LS_LOCAL_FILES_ROOT: localFilesRoot } : {}),
+  };
+  const dest = LABEL_STUDIO_DEST;
   await run('bash', [join(LABEL_STUDIO_BUNDLE, 'setup.sh'), dest], { env, timeout: 600_000 });
   try {
     await run('bash', [join(LABEL_STUDIO_BUNDLE, 'start.sh'), dest, dataDir, String(port)], { env, timeout: 240_000 });
@@ -76,7 +90,8 @@ export async function startRealLabelStudio(port: number): Promise<RealLabelStudi
   }
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, email, password, token,
+    url, dataDir, email, password, token,
+    ...(localFilesRoot ? { localFilesRoot } : {}),
     async api(method, path, body) {
       const response = await fetch(url + path, {
         method,
@@ -89,7 +104,8 @@ export async function startRealLabelStudio(port: number): Promise<RealLabelStudi
     },
     async stop() {
       await run('bash', [join(LABEL_STUDIO_BUNDLE, 'stop.sh'), dataDir], { timeout: 30_000 }).catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
+      // Throw-away data; CYTO_E2E_KEEP_LS=1 keeps it for a look after a failed run.
+      if (!process.env.CYTO_E2E_KEEP_LS) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
