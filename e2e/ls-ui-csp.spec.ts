@@ -14,11 +14,11 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { decodeImage } from '../src/embedding/decode-image.ts';
+import { FLOWCAM } from './real-label-studio/paths.ts';
 import { thumbnailRgba } from '../src/embedding/thumbnail-pixels.ts';
 
 const PLUGIN_DIR = path.resolve(process.cwd(), 'dist', 'plugin');
 /** Real FlowCam TIFFs (../shared, never committed). */
-const FLOWCAM_DIR = path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'flowcam');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'";
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>strict CSP</title>
@@ -47,7 +47,7 @@ test.beforeAll(async () => {
     if (url.pathname === '/watch-csp.js') return send('text/javascript', WATCH);
     if (url.pathname === '/start.js') return send('text/javascript', START);
     if (url.pathname.startsWith('/fixtures/')) {
-      const tiff = path.join(FLOWCAM_DIR, path.basename(url.pathname));
+      const tiff = path.join(FLOWCAM, path.basename(url.pathname));
       if (existsSync(tiff)) {
         res.writeHead(200, { 'Content-Type': 'image/tiff', 'Content-Security-Policy': CSP });
         createReadStream(tiff).pipe(res);
@@ -118,8 +118,8 @@ test('the badge is styled under style-src \'self\', and no style is refused', as
 
 test('TIFF thumbnails come from the worker\'s decoder and draw on a canvas', async ({ page }) => {
   const name = 'testymctestface_127.tif';
-  test.skip(!existsSync(path.join(FLOWCAM_DIR, name)), `${FLOWCAM_DIR} is absent: the real FlowCam TIFFs are needed`);
-  const bytes = await readFile(path.join(FLOWCAM_DIR, name));
+  test.skip(!existsSync(path.join(FLOWCAM, name)), `${FLOWCAM} is absent: the real FlowCam TIFFs are needed`);
+  const bytes = await readFile(path.join(FLOWCAM, name));
   const expected = thumbnailRgba(await decodeImage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), 96);
   await page.goto(`${base}/`);
   await expect(page.getByTestId('cyto-ml-badge-pill')).toBeVisible();

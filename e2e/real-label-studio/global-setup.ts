@@ -26,6 +26,5 @@ export default async function globalSetup(): Promise<(() => Promise<void>) | und
   process.env[LS_ENV.password] = ls.password;
   process.env[LS_ENV.token] = ls.token;
   process.env[LS_ENV.filesRoot] = ls.localFilesRoot;
-  process.env[LS_ENV.dataDir] = ls.dataDir;
   return () => ls.stop();
 }

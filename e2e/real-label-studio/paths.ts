@@ -16,6 +16,5 @@ export const LS_ENV = {
   password: 'CYTO_E2E_LS_PASSWORD',
   token: 'CYTO_E2E_LS_TOKEN',
   filesRoot: 'CYTO_E2E_LS_FILES_ROOT',
-  dataDir: 'CYTO_E2E_LS_DATA_DIR',
   absent: 'CYTO_E2E_LS_ABSENT',
 } as const;

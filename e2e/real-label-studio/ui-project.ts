@@ -7,14 +7,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { SEED_LABEL_CONFIG } from '../../src/labelstudio/seed-config.ts';
+import { NDSB_DEV } from './paths.ts';
 import { LabelStudioApi, logIn, type LabelStudioServer, type LsTask, type ShimForLabelStudio } from './label-studio.ts';
 
 /** ../shared/fixtures/ndsb-dev: real labelled plankton JPEGs (never committed). */
-export const NDSB_DIR = path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'ndsb-dev');
 
 /** The first `count` JPEGs of one ndsb-dev class; skips the spec, saying why, when the fixtures are absent. */
 export function plankton(className: string, count: number): string[] {
-  const dir = path.join(NDSB_DIR, className);
+  const dir = path.join(NDSB_DEV, className);
   test.skip(!existsSync(dir), `${dir} is absent: the real plankton images are needed`);
   return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count).map((f) => path.join(dir, f));
 }

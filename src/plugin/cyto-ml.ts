@@ -64,8 +64,9 @@ export interface TaskSuggestion {
 }
 
 /**
- * How long opening a task waits for the team's annotations to be read and learnt before it
- * suggests with what it has (a big project keeps catching up in the background).
+ * How long opening a task waits for the team's annotations to be read and learnt, on the first
+ * read of a project only, before it suggests with what it has (a big project keeps catching up
+ * in the background). Later reads never hold up the task on screen.
  */
 const TEAM_CATCH_UP_WAIT_MS = 20_000;
 /** Shortest time between two reads of the team's new annotations. */
@@ -172,7 +173,9 @@ export class CytoMl {
       const t1 = performance.now();
       const session = await this.session(ctx.project, ctx.config, info);
       this.followLabelStudioPage(ctx.project);
-      await withTimeout(this.catchUpWithTeam(ctx.project, ctx.config, session), TEAM_CATCH_UP_WAIT_MS);
+      const firstTeamRead = this.team.get(ctx.project)?.lastRun === 0;
+      const catchUp = this.catchUpWithTeam(ctx.project, ctx.config, session);
+      if (firstTeamRead) await withTimeout(catchUp, TEAM_CATCH_UP_WAIT_MS);
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
