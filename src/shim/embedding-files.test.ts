@@ -51,7 +51,7 @@ describe('shim: embedding part routes (real HTTP)', () => {
 });
 
 describe('shim: embedding part writes with auth on', () => {
-  it('refuses a PUT without the basic-auth pair and stores one with it', async () => {
+  it('refuses a PUT and reads without the basic-auth pair, and stores and serves with it', async () => {
     const dirs = await makeTempDirs();
     const shim = await startTestShim(dirs, { labelStudioUrl: 'http://127.0.0.1:9', basicAuth: { user: 'u', pass: 'p' } });
     try {
@@ -60,9 +60,13 @@ describe('shim: embedding part writes with auth on', () => {
       const put = (headers: Record<string, string>) =>
         fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', ...headers }, body: bytes as Uint8Array<ArrayBuffer> });
       expect((await put({})).status).toBe(401);
-      expect((await (await fetch(`${shim.url}/embeddings/7/model-a`)).json())).toEqual({ parts: [] });
-      expect((await put({ Authorization: `Basic ${Buffer.from('u:p').toString('base64')}` })).status).toBe(201);
-      const listing = (await (await fetch(`${shim.url}/embeddings/7/model-a`)).json()) as { parts: Array<{ name: string }> };
+      const basic = { Authorization: `Basic ${Buffer.from('u:p').toString('base64')}` };
+      expect((await put(basic)).status).toBe(201);
+      // Reads need the same authorisation as writes (issue 19): the parts hold image hashes and vectors.
+      expect((await fetch(`${shim.url}/embeddings/7/model-a`)).status).toBe(401);
+      expect((await fetch(`${shim.url}/embeddings/7/model-a/${partName(bytes)}`)).status).toBe(401);
+      expect((await fetch(`${shim.url}/embeddings/7/model-a/${partName(bytes)}`, { headers: basic })).status).toBe(200);
+      const listing = (await (await fetch(`${shim.url}/embeddings/7/model-a`, { headers: basic })).json()) as { parts: Array<{ name: string }> };
       expect(listing.parts.map((p) => p.name)).toEqual([partName(bytes)]);
     } finally {
       await shim.close();

@@ -30,6 +30,8 @@ import { relayRoutes } from './relay-routes.ts';
 import { embeddingFileRoutes } from './embedding-files.ts';
 import type { ShimCounters } from './shim-counters.ts';
 import { registerStaticFiles } from './static-files.ts';
+import { capConnections, fastifyServerOptions, serverLimits } from './server-limits.ts';
+import type { ServerLimits } from './server-limits.ts';
 
 /** URL prefix of the shim's files and relay on the proxy. */
 export const PROXY_PREFIX = '/cyto-ml';
@@ -53,6 +55,8 @@ export interface ProxyOptions {
   logger: FastifyBaseLogger;
   /** The shim's data folder (embedding parts, issue 14); absent: no embedding routes on the proxy. */
   dataDir?: string;
+  /** Timeouts and the connection cap of the proxy's HTTP server (server.ts `serverLimits`). */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 const DECODERS: Record<string, () => Transform> = {
@@ -88,6 +92,34 @@ interface Rewrite {
 function forwardedFor(existing: string | string[] | undefined, client: string | undefined): string {
   const before = Array.isArray(existing) ? existing.join(', ') : existing;
   return [before, client ?? 'unknown'].filter(Boolean).join(', ');
+}
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message, so a
+ * proxy drops them from what it passes on. `Trailer` above all: Node refuses to send it on an
+ * answer that cannot carry trailers (to HEAD, to an HTTP/1.0 client, or with a length) and
+ * throws outside any handler, which ended the process (issue 19).
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings'];
+
+/** A copy of upstream answer headers without the hop-by-hop ones (and those `Connection` names). */
+export function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+  const out: IncomingHttpHeaders = { ...headers };
+  for (const name of [...HOP_BY_HOP, ...named]) delete out[name];
+  return out;
+}
+
+/** True when a request comes from a page of another origin than the proxy's own (a cross-site write). */
+function crossOrigin(request: AnyRequest): boolean {
+  if (request.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false; // not a browser, or a same-origin GET: curl, the tools
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true; // `Origin: null` (sandboxed frames, file://): never this proxy's own page
+  }
 }
 
 /** Largest decoded size of a compressed HTML page (a decompression bomb stops here). */
@@ -168,7 +200,15 @@ export function relativeLocation(location: string, upstreamOrigin: string): stri
 /** Builds the proxy server (not listening yet). */
 export async function createProxy(options: ProxyOptions): Promise<FastifyInstance> {
   const upstream = new URL(options.labelStudioUrl);
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'proxy' }) });
+  const limits = serverLimits(options.serverLimits);
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'proxy' }), ...fastifyServerOptions(limits) });
+  capConnections(app.server, limits.maxConnections);
+  // `GET http://evil/ HTTP/1.1` (absolute form) and `OPTIONS *`: a client error, not a path to pass on.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/')) {
+      await reply.code(400).type('application/json').send({ error: 'the request target must be a path starting with "/" (this is not a forward proxy)' });
+    }
+  });
 
   if (options.isolate) {
     app.addHook('onSend', async (_request, reply, payload) => {
@@ -182,6 +222,16 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
   await app.register(async (own) => {
     installJsonErrors(own);
     own.removeContentTypeParser('text/plain');
+    // The shim's routes on the proxy are for the proxy's own pages (same origin): it answers their
+    // CORS preflights itself, granting nothing, instead of passing them to Label Studio (whose
+    // `*` a browser would take as leave to post), and refuses writes from another origin.
+    own.options(`${PROXY_PREFIX}/*`, async (_request, reply) => reply.code(204).header('vary', 'Origin').header('cache-control', 'no-store').send());
+    own.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      if (crossOrigin(request)) {
+        await reply.code(403).send({ error: 'cross-origin writes are refused: post from a page served by this proxy' });
+      }
+    });
     await own.register(relayRoutes, { prefix: PROXY_PREFIX, store: options.store, counters: options.counters, authorize: options.authorize });
     await registerStaticFiles(own, { pluginDir: options.pluginDir, modelsDir: options.modelsDir, prefix: PROXY_PREFIX });
     if (options.dataDir) await own.register(embeddingFileRoutes, { prefix: PROXY_PREFIX, dataDir: options.dataDir, authorize: options.authorize }); // issue 14
@@ -200,6 +250,10 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
     const rewrite = new WeakMap<object, Rewrite>();
     pass.all('/*', (request, reply) => {
       return reply.from(request.url, {
+        // No retries on the client's behalf: reply-from's default retried a 503 up to 10 times,
+        // each after the upstream's Retry-After (3600 became 3.6 s each). The 503 and its
+        // Retry-After go to the client at once; its own retry policy decides.
+        retryDelay: () => null,
         rewriteRequestHeaders: (req, headers) => {
           const out: IncomingHttpHeaders = { ...headers, host: req.headers.host };
           // Page loads: ask for an uncompressed page so it can be edited without decoding.
@@ -212,7 +266,7 @@ export async function createProxy(options: ProxyOptions): Promise<FastifyInstanc
           return out;
         },
         rewriteHeaders: (headers) => {
-          const out: IncomingHttpHeaders = { ...headers };
+          const out = withoutHopByHop(headers);
           if (typeof out.location === 'string') out.location = relativeLocation(out.location, upstream.origin);
           if (rewritable(headers)) {
             // HEAD gets the headers GET gets (no length: the page is streamed, edited).

@@ -88,19 +88,24 @@ export function encodeEmbeddingPart(
   return out;
 }
 
-/** Decodes a part file; throws `EmbeddingFileError` naming the problem. */
-export function decodeEmbeddingPart(bytes: ArrayBuffer | Uint8Array): EmbeddingPart {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (view.length < 12) throw new EmbeddingFileError(`the file has ${view.length} bytes: too short for an embedding part`);
-  const magic = new TextDecoder().decode(view.subarray(0, 8));
+/**
+ * Checks a part from its first bytes and its total size, without its vectors: magic, header,
+ * alignment and the vectors' byte count. `prefix` must hold at least the header (the shim checks
+ * a streamed upload this way, without holding 64 MiB). Returns the header and where the vectors start.
+ * @throws EmbeddingFileError naming the problem.
+ */
+export function checkEmbeddingPartHeader(prefix: Uint8Array, totalBytes: number): { header: EmbeddingFileHeader; dataStart: number } {
+  if (totalBytes < 12 || prefix.length < 12) throw new EmbeddingFileError(`the file has ${totalBytes} bytes: too short for an embedding part`);
+  const magic = new TextDecoder().decode(prefix.subarray(0, 8));
   if (magic !== EMBEDDING_FILE_MAGIC) {
     throw new EmbeddingFileError(`not an embedding part (starts "${magic.replace(/[^\x20-\x7e]/g, '?')}", expected "${EMBEDDING_FILE_MAGIC}")`);
   }
-  const headerLength = new DataView(view.buffer, view.byteOffset, view.byteLength).getUint32(8, true);
-  if (12 + headerLength > view.length) throw new EmbeddingFileError('the header runs past the end of the file (cut short?)');
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(8, true);
+  if (12 + headerLength > totalBytes) throw new EmbeddingFileError('the header runs past the end of the file (cut short?)');
+  if (12 + headerLength > prefix.length) throw new EmbeddingFileError(`the header is ${headerLength} bytes, more than the ${prefix.length - 12} read`);
   let header: EmbeddingFileHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(view.subarray(12, 12 + headerLength))) as EmbeddingFileHeader;
+    header = JSON.parse(new TextDecoder().decode(prefix.subarray(12, 12 + headerLength))) as EmbeddingFileHeader;
   } catch (error) {
     throw new EmbeddingFileError(`the header is not JSON: ${(error as Error).message}`);
   }
@@ -108,9 +113,16 @@ export function decodeEmbeddingPart(bytes: ArrayBuffer | Uint8Array): EmbeddingP
   const dataStart = 12 + headerLength;
   if (dataStart % 4 !== 0) throw new EmbeddingFileError('the vectors are not 4-byte aligned (header not padded)');
   const expected = header.count * header.dim * 4;
-  if (view.length - dataStart !== expected) {
-    throw new EmbeddingFileError(`the file holds ${view.length - dataStart} bytes of vectors, the header says ${expected} (${header.count} x ${header.dim} float32)`);
+  if (totalBytes - dataStart !== expected) {
+    throw new EmbeddingFileError(`the file holds ${totalBytes - dataStart} bytes of vectors, the header says ${expected} (${header.count} x ${header.dim} float32)`);
   }
+  return { header, dataStart };
+}
+
+/** Decodes a part file; throws `EmbeddingFileError` naming the problem. */
+export function decodeEmbeddingPart(bytes: ArrayBuffer | Uint8Array): EmbeddingPart {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const { header, dataStart } = checkEmbeddingPartHeader(view, view.length);
   // Copy once into an aligned buffer (the input view may start anywhere), then slice per vector.
   // `new Uint8Array(view)` copies; `view.slice` would not on a Node Buffer (Buffer#slice is a view).
   const data = new Uint8Array(view.subarray(dataStart));
