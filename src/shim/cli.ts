@@ -8,6 +8,7 @@ import { DataDirError, DataDirLockedError } from './data-dir-lock.ts';
 import { parseShimArgs, SHIM_HELP, ShimOptionsError } from './options.ts';
 import { PortInUseError, startShim } from './server.ts';
 import { MissingBuildError } from './static-files.ts';
+import { StoreCorruptError } from './store-check.ts';
 
 /** Exit codes: 2 for bad options (as most CLIs), 1 for anything that stopped the start. */
 const EXIT_USAGE = 2;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   try {
     shim = await startShim(parsed.options);
   } catch (error) {
-    if (error instanceof MissingBuildError || error instanceof PortInUseError || error instanceof DataDirError || error instanceof DataDirLockedError) {
+    if (error instanceof MissingBuildError || error instanceof PortInUseError || error instanceof DataDirError || error instanceof DataDirLockedError || error instanceof StoreCorruptError) {
       process.stderr.write(`cyto-ml shim: ${error.message}\n`);
     } else {
       // One sentence for people; the stack only when asked for (LOG_LEVEL=debug or trace).

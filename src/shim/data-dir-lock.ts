@@ -11,6 +11,7 @@
  * Shims of one Node process (tests) are tracked in memory as well.
  */
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -33,6 +34,41 @@ export interface DataDirLock {
 }
 
 const heldHere = new Set<string>();
+
+/**
+ * When the process started, from `/proc/<pid>/stat` (field 22, clock ticks since boot), or
+ * undefined off Linux. A PID is reused by unrelated processes after its own ends (a container
+ * restart hands out the same low PIDs): the start time tells the lock holder from a newcomer.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command line of a process (Linux), or undefined. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the lock's holder still runs: its PID is alive and is the same process (same start
+ * time when the lock recorded it; a Node process when the lock is from an older shim).
+ */
+function holderRuns(holder: { pid: number; start?: string }): boolean {
+  if (!alive(holder.pid)) return false;
+  const start = processStart(holder.pid);
+  if (holder.start !== undefined && start !== undefined) return start === holder.start;
+  const command = commandLine(holder.pid);
+  return command === undefined || /node|tsx|shim/i.test(command);
+}
 
 function alive(pid: number): boolean {
   try {
@@ -73,7 +109,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const handle = await open(file, 'wx');
-      await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+      await handle.writeFile(JSON.stringify({ pid: process.pid, start: processStart(process.pid), host: hostname(), since: new Date().toISOString() }));
       await handle.sync();
       await handle.close();
       heldHere.add(dir);
@@ -90,14 +126,14 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
       const e = error as NodeJS.ErrnoException;
       if (e.code !== 'EEXIST') throw unwritable(dir, e);
     }
-    let holder: { pid?: number; host?: string } = {};
+    let holder: { pid?: number; host?: string; start?: string } = {};
     try {
       holder = JSON.parse(await readFile(file, 'utf8')) as typeof holder;
     } catch {
       // unreadable or torn (a crash while writing it): stale
     }
     const sameHost = holder.host === undefined || holder.host === hostname();
-    if (typeof holder.pid === 'number' && holder.pid !== process.pid && sameHost && alive(holder.pid)) throw refuse(holder.pid);
+    if (typeof holder.pid === 'number' && holder.pid !== process.pid && sameHost && holderRuns({ pid: holder.pid, start: holder.start })) throw refuse(holder.pid);
     if (typeof holder.pid === 'number' && !sameHost) throw refuse(`${holder.pid} on ${holder.host}`);
     await rm(file, { force: true }); // stale: its process is gone
   }

@@ -85,6 +85,22 @@ export function parseJsonBody(text: string): unknown {
 /** Most predictions in one relay post (the plugin posts one, the project tools batches of 100). */
 export const RELAY_MAX_ITEMS = 2000;
 
+/**
+ * Most tasks in one `/predict` call. Label Studio's Retrieve sends every selected task in one
+ * call: 20,000 of its tasks are about 8 MB, the body limit.
+ */
+export const PREDICT_MAX_TASKS = 20_000;
+
+/** `/predict`'s refusal of a longer task list (413: the request is too large, not malformed). */
+export function tooManyTasksMessage(count: number): string {
+  return `too many tasks in one /predict call: ${count}; send at most ${PREDICT_MAX_TASKS} (select fewer tasks for Retrieve predictions)`;
+}
+
+/** A refusal with 413. */
+export class TooLargeError extends BodyError {
+  override statusCode = 413;
+}
+
 /** The relay's refusal of an over-long array (same words inline and from the worker). */
 export function tooManyMessage(count: number): string {
   return `too many predictions in one post: ${count}; send at most ${RELAY_MAX_ITEMS} per request`;
@@ -102,7 +118,7 @@ let sharedWorker: JsonWorker | undefined;
  */
 export function installJsonBodyParser(app: FastifyInstance, reduction: Reduction): void {
   // Started now, not on the first large body: starting a worker costs the main thread ~20-50 ms.
-  sharedWorker ??= new JsonWorker({ maxDepth: MAX_JSON_DEPTH, relayMaxItems: RELAY_MAX_ITEMS });
+  sharedWorker ??= new JsonWorker({ maxDepth: MAX_JSON_DEPTH, relayMaxItems: RELAY_MAX_ITEMS, predictMaxTasks: PREDICT_MAX_TASKS });
   sharedWorker.warm();
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, async (_request: unknown, body: string | Buffer) => {
@@ -110,6 +126,8 @@ export function installJsonBodyParser(app: FastifyInstance, reduction: Reduction
     if (text.length < WORKER_THRESHOLD) {
       const value = parseJsonBody(text);
       if (reduction === 'relay' && Array.isArray(value) && value.length > RELAY_MAX_ITEMS) throw new BodyError(tooManyMessage(value.length));
+      const tasks = (value as { tasks?: unknown } | null)?.tasks;
+      if (reduction === 'predict' && Array.isArray(tasks) && tasks.length > PREDICT_MAX_TASKS) throw new TooLargeError(tooManyTasksMessage(tasks.length));
       return value;
     }
     const answer = await sharedWorker!.parse(text, reduction);
@@ -118,6 +136,8 @@ export function installJsonBodyParser(app: FastifyInstance, reduction: Reduction
       if (answer.error === 'proto') throw new BodyError(PROTO_MESSAGE);
       throw new BodyError(`malformed JSON body: ${answer.error.replace(/^syntax:/, '')} (send a JSON body)`);
     }
+    const tooManyTasks = (answer.value as { tooManyTasks?: number } | null)?.tooManyTasks;
+    if (reduction === 'predict' && tooManyTasks !== undefined) throw new TooLargeError(tooManyTasksMessage(tooManyTasks));
     if (reduction !== 'relay') return answer.value;
     const relay = answer.value as { tooMany?: number; value?: unknown };
     if (relay.tooMany !== undefined) throw new BodyError(tooManyMessage(relay.tooMany));

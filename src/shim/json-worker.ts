@@ -23,7 +23,7 @@ type WorkerAnswer = { id: number; ok: true; value: unknown } | { id: number; ok:
 // The worker's source. Kept small and dependency-free; `limits` arrive as workerData.
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
-const { maxDepth, relayMaxItems } = workerData;
+const { maxDepth, relayMaxItems, predictMaxTasks } = workerData;
 function depth(text) {
   let d = 0, inString = false;
   for (let i = 0; i < text.length; i += 1) {
@@ -51,6 +51,11 @@ function poisoned(value) {
   return false;
 }
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// What goes back to the main thread is small and flat: a field the route does not read is
+// dropped, and one of the wrong type comes back as an empty stand-in of its kind (the schema
+// then names the problem) instead of the whole structure (8 MiB of nested arrays cost 1.7 s
+// to clone back and validate, issue 19).
+const stub = (v) => (v === null || typeof v !== 'object' ? v : Array.isArray(v) ? [] : {});
 const reduce = {
   relay(v) {
     // Too many items: only the count comes back (the route refuses it), never the items.
@@ -58,17 +63,27 @@ const reduce = {
     return { value: v };
   },
   predict(v) {
-    if (!isObject(v) || !Array.isArray(v.tasks)) return v;
+    if (!isObject(v)) return stub(v);
+    if (!Array.isArray(v.tasks)) return { project: stub(v.project), tasks: stub(v.tasks) };
+    if (v.tasks.length > predictMaxTasks) return { tooManyTasks: v.tasks.length };
     return {
-      project: v.project,
-      tasks: v.tasks.map((t) => !isObject(t) ? t : {
-        id: t.id, project: t.project,
-        predictions: Array.isArray(t.predictions) ? t.predictions.map((p) => isObject(p) ? { model_version: p.model_version } : p) : t.predictions,
+      project: stub(v.project),
+      tasks: v.tasks.map((t) => !isObject(t) ? stub(t) : {
+        id: stub(t.id), project: stub(t.project),
+        // Only the model versions Label Studio holds, each once.
+        predictions: Array.isArray(t.predictions)
+          ? [...new Set(t.predictions.map((p) => isObject(p) ? stub(p.model_version) : p))].map((m) => ({ model_version: m }))
+          : stub(t.predictions),
+        total_annotations: stub(t.total_annotations),
+        // Whether one annotation was not a skip is all the route reads.
+        annotations: Array.isArray(t.annotations)
+          ? (t.annotations.some((a) => isObject(a) && a.was_cancelled !== true) ? [{ was_cancelled: false }] : [])
+          : stub(t.annotations),
       }),
     };
   },
-  setup(v) { return isObject(v) ? { project: v.project } : v; },
-  webhook(v) { return isObject(v) ? { action: v.action, project: isObject(v.project) ? { id: v.project.id } : v.project } : v; },
+  setup(v) { return isObject(v) ? { project: stub(v.project) } : stub(v); },
+  webhook(v) { return isObject(v) ? { action: stub(v.action), project: isObject(v.project) ? { id: stub(v.project.id) } : stub(v.project) } : stub(v); },
 };
 parentPort.on('message', ({ id, text, reduction }) => {
   try {
@@ -88,7 +103,7 @@ export class JsonWorker {
   private nextId = 0;
   private readonly waiting = new Map<number, (answer: WorkerAnswer) => void>();
 
-  constructor(private readonly limits: { maxDepth: number; relayMaxItems: number }) {}
+  constructor(private readonly limits: { maxDepth: number; relayMaxItems: number; predictMaxTasks: number }) {}
 
   private start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.limits });

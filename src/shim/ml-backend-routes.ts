@@ -7,9 +7,11 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Prediction } from '../labelstudio/types.ts';
 import { basicAuthHook } from './basic-auth.ts';
-import { installJsonBodyParser } from './json-body.ts';
 import type { Reduction } from './json-worker.ts';
-import type { PredictionStore } from './prediction-store.ts';
+import { AnswerGate } from './answer-gate.ts';
+import { installJsonBodyParser, PREDICT_MAX_TASKS } from './json-body.ts';
+import { resultBytes } from './prediction-store.ts';
+import type { PredictionStore, StoredPrediction } from './prediction-store.ts';
 import type { ShimCounters } from './shim-counters.ts';
 
 /** `model_class` in health answers. */
@@ -34,7 +36,8 @@ export interface MlBackendRoutesOptions {
 }
 
 // Label Studio sends "<id>.<created_ts>"; label-studio-ml-backend also accepts a bare id.
-const projectSchema = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer' }] } as const;
+// A project key is a number or `<id>.<timestamp>`; the bound keeps it inside an LMDB key.
+const projectSchema = { anyOf: [{ type: 'string', minLength: 1, maxLength: 256 }, { type: 'integer' }] } as const;
 
 const setupSchema = {
   body: {
@@ -51,6 +54,7 @@ const predictSchema = {
     properties: {
       tasks: {
         type: 'array',
+        maxItems: PREDICT_MAX_TASKS,
         items: {
           type: 'object',
           required: ['id'],
@@ -59,6 +63,8 @@ const predictSchema = {
             id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
             project: { type: 'integer' },
             predictions: { type: 'array', items: { type: 'object', properties: { model_version: { type: ['string', 'null'] } } } },
+            total_annotations: { type: ['integer', 'null'] },
+            annotations: { type: 'array', items: { type: 'object', properties: { was_cancelled: { type: ['boolean', 'null'] } } } },
           },
         },
       },
@@ -112,6 +118,10 @@ interface PredictTask {
   project?: number;
   /** What Label Studio already stores for the task (TaskSimpleSerializer sends them). */
   predictions?: Array<{ model_version?: string | null }>;
+  /** Annotations that are not skips (TaskSimpleSerializer's model field). */
+  total_annotations?: number | null;
+  /** The task's annotations, skipped ones (`was_cancelled`) included. */
+  annotations?: Array<{ was_cancelled?: boolean | null }>;
 }
 
 interface PredictBody {
@@ -119,19 +129,39 @@ interface PredictBody {
   project?: string | number;
 }
 
+/** True when someone annotated the task (a skip does not count). */
+function annotated(task: PredictTask): boolean {
+  return (task.total_annotations ?? 0) > 0 || (task.annotations ?? []).some((a) => a.was_cancelled !== true);
+}
+
 /**
- * The prediction to hand Label Studio for one task: the latest stored one whose model version
- * the task does not already hold in Label Studio (so Retrieve never stores a second prediction
- * of one version on a task), or undefined.
+ * The prediction to hand Label Studio for one task, or undefined: the newest one relayed for it
+ * (by arrival), unless Label Studio already holds that version on the task, or the task has an
+ * annotation (a pre-annotation is for tasks nobody labelled yet). An older version is never
+ * offered: it would sit on the task next to (or instead of) the newer one the browsers wrote.
+ * Label Studio sends each task's `predictions` (model versions), `annotations` and
+ * `total_annotations` with the call (`TaskSimpleSerializer`, fields `__all__`, in 1.12's
+ * `ml/models.py` `predict_tasks`).
  */
-export function predictionFor(store: PredictionStore, project: string | number, task: PredictTask): Prediction | undefined {
-  const held = new Set((task.predictions ?? []).map((p) => p.model_version));
-  const versions = store.versions(project, task.id);
-  for (let i = versions.length - 1; i >= 0; i -= 1) {
-    const p = versions[i];
-    if (!held.has(p.model_version)) return { result: p.result, score: p.score, model_version: p.model_version };
-  }
-  return undefined;
+export function predictionFor(store: PredictionStore, project: string | number, task: PredictTask): StoredPrediction | undefined {
+  if (annotated(task)) return undefined;
+  const newest = store.versions(project, task.id).at(-1);
+  if (!newest) return undefined;
+  if ((task.predictions ?? []).some((p) => p.model_version === newest.model_version)) return undefined;
+  return newest;
+}
+
+/**
+ * Largest `/predict` answer, in bytes of JSON results. Past it the answer is one entry, which
+ * makes Label Studio ask task by task (see below), so no answer is much larger than one
+ * prediction (at most the relay's 1 MiB body) or this budget: one request for a 1 MB prediction
+ * 300 times answered 282 MiB (issue 19).
+ */
+export const PREDICT_ANSWER_BUDGET = 4 * 1024 * 1024;
+
+/** Refusal of a task listed twice (Label Studio lists each task once). */
+export class DuplicateTaskError extends Error {
+  override name = 'DuplicateTaskError';
 }
 
 /**
@@ -146,24 +176,33 @@ export function predictionFor(store: PredictionStore, project: string | number, 
  * (1.12, i.e. wrong tasks) or stores nothing (newer); an entry without `result` (or `{}`)
  * aborts the whole batch in both; `{"result": []}` is stored as an empty prediction in both.
  * Hence:
- *  - every task has something new: one entry per task, in order;
+ *  - every task has something new, within {@link PREDICT_ANSWER_BUDGET}: one entry per task, in order;
  *  - none has: `{"results": []}` (the tasks stay eligible and are asked again later);
- *  - some have: one entry only, so Label Studio asks task by task, and each single-task call
- *    gets its prediction or `[]`.
+ *  - some have, or all have but together exceed the budget: one entry only, so Label Studio
+ *    asks task by task, and each single-task call gets its prediction or `[]`.
+ * @throws DuplicateTaskError when a task id is listed twice.
  */
-export async function predictResults(store: PredictionStore, body: PredictBody): Promise<Prediction[]> {
-  const found: Array<Prediction | undefined> = [];
+export async function predictResults(store: PredictionStore, body: PredictBody): Promise<{ results: Prediction[]; bytes: number }> {
+  const found: Array<StoredPrediction | undefined> = [];
+  const seen = new Set<number>();
+  let bytes = 0;
   for (const [i, task] of body.tasks.entries()) {
+    if (seen.has(task.id)) throw new DuplicateTaskError(`task ${task.id} is listed twice; list each task once`);
+    seen.add(task.id);
     const project = body.project ?? task.project;
-    found.push(project === undefined ? undefined : predictionFor(store, project, task));
+    const p = project === undefined ? undefined : predictionFor(store, project, task);
+    if (p) bytes += resultBytes(p);
+    found.push(p);
     // A store read not in the read cache costs a few µs: Retrieve on thousands of tasks yields
     // to other requests every 1,000 tasks instead of holding the loop for tens of ms.
     if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
   }
-  const have = found.filter((p): p is Prediction => p !== undefined);
-  if (have.length === 0) return [];
-  if (have.length === found.length) return have;
-  return [have[0]]; // mixed batch: one entry makes Label Studio go one task at a time
+  const have = found.filter((p): p is StoredPrediction => p !== undefined);
+  const answer = (p: StoredPrediction): Prediction => ({ result: p.result, score: p.score, model_version: p.model_version });
+  if (have.length === 0) return { results: [], bytes: 0 };
+  if (have.length === found.length && (have.length === 1 || bytes <= PREDICT_ANSWER_BUDGET)) return { results: have.map(answer), bytes };
+  // Mixed or over budget: one entry makes Label Studio go one task at a time.
+  return { results: [answer(have[0])], bytes: resultBytes(have[0]) };
 }
 
 /** Fastify plugin with the protocol routes; basic auth, when configured, covers all of them. */
@@ -172,6 +211,8 @@ export const mlBackendRoutes: FastifyPluginAsync<MlBackendRoutesOptions> = async
   { store, counters, basicAuth, bodyLimit },
 ) => {
   if (basicAuth) app.addHook('onRequest', basicAuthHook(basicAuth));
+  // 8 answers at the budget; beyond 32 waiting, 503.
+  const gate = new AnswerGate(8 * PREDICT_ANSWER_BUDGET, 32);
   // Each POST route in its own scope, for its own JSON parser: a large body is parsed off the
   // event loop and reduced to the fields that route reads.
   const scoped = async (reduction: Reduction, routes: (scope: FastifyInstance) => void) =>
@@ -199,7 +240,21 @@ export const mlBackendRoutes: FastifyPluginAsync<MlBackendRoutesOptions> = async
     if (missingProject) {
       return reply.code(400).send({ error: `project is missing: send "project" with the tasks (task ${missingProject.id} has none either)` });
     }
-    const results = await predictResults(store, request.body);
+    let answer: Awaited<ReturnType<typeof predictResults>>;
+    try {
+      answer = await predictResults(store, request.body);
+    } catch (error) {
+      if (error instanceof DuplicateTaskError) return reply.code(400).send({ error: error.message });
+      throw error;
+    }
+    const { results, bytes } = answer;
+    // Large answers in flight are bounded together (a slow reader holds its answer's memory).
+    const turn = gate.acquire(bytes);
+    if (!turn) {
+      return reply.code(503).header('retry-after', '1').send({ error: 'the shim is busy sending other large /predict answers; try again in a second' });
+    }
+    const release = await turn;
+    reply.raw.once('close', release);
     counters.predictRequests += 1;
     counters.tasksAsked += request.body.tasks.length;
     counters.tasksAnswered += results.length === request.body.tasks.length ? results.length : 0;

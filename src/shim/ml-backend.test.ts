@@ -70,14 +70,23 @@ describe('ML backend protocol', () => {
     expect((await postJson(`${shim.url}/predict`, lsPredictBody([21]))).json.results[0].model_version).toBe('v3');
   });
 
-  it('skips a version the task already holds in Label Studio, offering an older one it lacks', async () => {
+  it('offers only the newest version, never an older one, and nothing for an annotated task (issue 17)', async () => {
     await postJson(`${shim.url}/api/predictions`, relayedPrediction(22, '7', 'v1'));
     await postJson(`${shim.url}/api/predictions`, relayedPrediction(22, '7', 'v2'));
     const body = lsPredictBody([22]);
-    const withHeld = (versions: string[]) => ({ ...body, tasks: body.tasks.map((t: object) => ({ ...t, predictions: versions.map((v) => ({ model_version: v, result: [] })) })) });
-    expect((await postJson(`${shim.url}/predict`, withHeld([]))).json.results[0].model_version).toBe('v2');
-    expect((await postJson(`${shim.url}/predict`, withHeld(['v2']))).json.results[0].model_version).toBe('v1');
-    expect((await postJson(`${shim.url}/predict`, withHeld(['v1', 'v2']))).json).toEqual({ results: [] });
+    const withTask = (extra: object) => ({ ...body, tasks: body.tasks.map((t: object) => ({ ...t, ...extra })) });
+    const held = (versions: string[]) => withTask({ predictions: versions.map((v) => ({ model_version: v, result: [] })) });
+    expect((await postJson(`${shim.url}/predict`, held([]))).json.results[0].model_version).toBe('v2');
+    expect((await postJson(`${shim.url}/predict`, held(['v1']))).json.results[0].model_version).toBe('v2');
+    // The task holds the newest: v1 (older) is not offered beside it.
+    expect((await postJson(`${shim.url}/predict`, held(['v2']))).json).toEqual({ results: [] });
+    expect((await postJson(`${shim.url}/predict`, held(['v1', 'v2']))).json).toEqual({ results: [] });
+    // Annotated (as Label Studio sends it): nothing; a skipped (cancelled) annotation does not count.
+    expect((await postJson(`${shim.url}/predict`, withTask({ total_annotations: 1, annotations: [{ id: 1, was_cancelled: false, result: [] }] }))).json).toEqual({ results: [] });
+    expect((await postJson(`${shim.url}/predict`, withTask({ total_annotations: 0, annotations: [{ id: 2, was_cancelled: true, result: [] }] }))).json.results[0].model_version).toBe('v2');
+    // A version relayed later is the newest, whatever its name.
+    await postJson(`${shim.url}/api/predictions`, relayedPrediction(22, '7', 'v1'));
+    expect((await postJson(`${shim.url}/predict`, held(['v2']))).json.results[0].model_version).toBe('v1');
   });
 
   it('answers {"results": []} when no task has a prediction, so Label Studio stores nothing', async () => {

@@ -4,6 +4,7 @@
  * the default. Every option and variable is listed in {@link SHIM_HELP}.
  */
 import { parseArgs } from 'node:util';
+import type { ServerLimits } from './server-limits.ts';
 
 /** Log levels pino accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,7 +38,9 @@ export interface ShimOptions {
   /** pino log level. */
   logLevel: LogLevel;
   /** Store bounds (defaults: STORE_LIMITS in prediction-store.ts); for tests and embedders. */
-  storeLimits?: { versionsPerTask?: number; predictionsPerProject?: number };
+  storeLimits?: { versionsPerTask?: number; predictionsPerProject?: number; totalBytes?: number };
+  /** Timeouts and connection cap of both servers (defaults: SERVER_LIMITS in server-limits.ts); for tests and embedders. */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 /** Defaults for every option that has one. */

@@ -29,12 +29,15 @@ import type { RootDatabase } from 'lmdb';
 import { projectKey } from '../labelstudio/prediction-schema.ts';
 import type { TaskPrediction } from '../labelstudio/types.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { checkStoreFile } from './store-check.ts';
 import type { DataDirLock } from './data-dir-lock.ts';
 
 /** A prediction as stored: what the browser sent plus when the shim received it. */
 export interface StoredPrediction extends TaskPrediction {
   /** ISO time the shim stored it. */
   received_at: string;
+  /** Length of its JSON `result` (what a `/predict` answer carries); absent in older stores. */
+  bytes?: number;
 }
 
 /** The subset of a pino logger the store uses. */
@@ -51,6 +54,8 @@ export interface StoreStats {
   projects: number;
   /** Predictions written since the store opened. */
   appended: number;
+  /** Bytes of JSON results held (what the global bound counts). */
+  bytes: number;
   /** Lines of a legacy `predictions.jsonl` skipped on import because they did not parse. */
   skippedLines: number;
 }
@@ -61,10 +66,41 @@ export interface StoreLimits {
   versionsPerTask: number;
   /** Predictions ((task, version) pairs) one project may hold; posts beyond it are refused. */
   predictionsPerProject: number;
+  /** Bytes of JSON results all projects together may hold; posts beyond it are refused. */
+  totalBytes: number;
 }
 
 /** Default {@link StoreLimits}: far above a real project (tens of thousands of tasks). */
-export const STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({ versionsPerTask: 4, predictionsPerProject: 1_000_000 });
+export const STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({ versionsPerTask: 4, predictionsPerProject: 1_000_000, totalBytes: 1024 * 1024 * 1024 });
+
+/**
+ * Longest project key in bytes (UTF-8). LMDB refuses keys over 1,978 bytes with an error that
+ * became a 500; a Label Studio project key is a number or `<id>.<timestamp>`.
+ */
+export const MAX_PROJECT_KEY_BYTES = 256;
+
+/** Thrown for a project key LMDB cannot hold; the relay answers 400. */
+export class StoreKeyError extends Error {
+  override name = 'StoreKeyError';
+}
+
+/** True when the project's key fits in an LMDB key. */
+export function projectKeyFits(project: string | number): boolean {
+  return Buffer.byteLength(projectKey(project), 'utf8') <= MAX_PROJECT_KEY_BYTES;
+}
+
+/** The JSON size of a prediction's result, remembered on the object. */
+export function resultBytes(p: StoredPrediction): number {
+  p.bytes ??= JSON.stringify(p.result).length;
+  return p.bytes;
+}
+
+/** Totals over all projects, kept in one record (`['g']`) so `/health` never scans. */
+interface Totals {
+  predictions: number;
+  projects: number;
+  bytes: number;
+}
 
 /** Folder (LMDB environment) inside the data dir. */
 export const STORE_DIR = 'predictions.lmdb';
@@ -82,6 +118,8 @@ export class StoreFullError extends Error {
 }
 
 type Key = [string] | [string, string] | [string, string, number];
+
+const TOTALS_KEY: Key = ['g'];
 
 /** Task lists kept decoded in memory (about 0.5 KB each: a few MB at most). */
 const READ_CACHE_TASKS = 20_000;
@@ -126,6 +164,8 @@ export class PredictionStore {
     private readonly lock: DataDirLock,
     private readonly limits: StoreLimits,
     private readonly skippedLines: number,
+    /** Totals as committed (the `['g']` record). */
+    private totals: Totals,
   ) {}
 
   /**
@@ -138,18 +178,23 @@ export class PredictionStore {
     if (this.closed) throw new Error('prediction store is closed');
     const receivedAt = new Date().toISOString();
     const stored: StoredPrediction[] = predictions.map((p) => ({ ...p, project: projectKey(p.project), received_at: receivedAt }));
+    for (const p of stored) {
+      if (!projectKeyFits(p.project)) throw new StoreKeyError(`the project key is longer than ${MAX_PROJECT_KEY_BYTES} bytes; use Label Studio's project id`);
+      resultBytes(p);
+    }
     let refused: string | undefined;
     try {
       // One transaction callback (lmdb-js batches concurrent ones into one commit): it reads,
       // decides, and writes nothing when it refuses, so no abort is needed.
-      let written: Map<string, StoredPrediction[]> | undefined;
+      let written: { lists: Map<string, StoredPrediction[]>; totals: Totals } | undefined;
       await this.db.transaction(() => {
         const outcome = this.write(stored);
         if (typeof outcome === 'string') refused = outcome;
         else written = outcome;
       });
       // Committed: now the read cache may show it (never before: a failed commit shows nothing).
-      for (const [id, list] of written ?? []) this.remember(id, list);
+      for (const [id, list] of written?.lists ?? []) this.remember(id, list);
+      if (written) this.totals = written.totals;
     } catch (error) {
       // lmdb-js's "Commit failed" carries the cause as a promise (`commitError`) that rejects.
       const cause = (error as { commitError?: Promise<unknown> }).commitError;
@@ -166,15 +211,15 @@ export class PredictionStore {
    * Runs inside the write transaction; returns why it refuses (nothing written), else the task
    * lists it wrote, by cache id.
    */
-  private write(stored: StoredPrediction[]): string | Map<string, StoredPrediction[]> {
+  private write(stored: StoredPrediction[]): string | { lists: Map<string, StoredPrediction[]>; totals: Totals } {
     // Read and decide everything first, write only when the post is accepted: nothing to undo.
-    const lists = new Map<string, { key: Key; list: StoredPrediction[]; before: number; project: string }>();
+    const lists = new Map<string, { key: Key; list: StoredPrediction[]; before: number; beforeBytes: number; project: string }>();
     for (const p of stored) {
       const id = cacheId(p.project, p.task);
       const entry = lists.get(id) ?? (() => {
         const key: Key = ['t', p.project, p.task];
         const old = (this.db.get(key) as StoredPrediction[] | undefined) ?? [];
-        const e = { key, list: [...old], before: old.length, project: p.project };
+        const e = { key, list: [...old], before: old.length, beforeBytes: old.reduce((n, q) => n + resultBytes(q), 0), project: p.project };
         lists.set(id, e);
         return e;
       })();
@@ -183,19 +228,32 @@ export class PredictionStore {
       while (entry.list.length > this.limits.versionsPerTask) entry.list.shift();
     }
     const counts = new Map<string, number>();
+    const totals = { ...((this.db.get(TOTALS_KEY) as Totals | undefined) ?? this.totals) };
     for (const e of lists.values()) {
-      const count = (counts.get(e.project) ?? ((this.db.get(['n', e.project]) as number | undefined) ?? 0)) + e.list.length - e.before;
+      let count = counts.get(e.project);
+      if (count === undefined) {
+        count = (this.db.get(['n', e.project]) as number | undefined) ?? 0;
+        if (count === 0) totals.projects += 1;
+      }
+      count += e.list.length - e.before;
       counts.set(e.project, count);
+      totals.predictions += e.list.length - e.before;
+      totals.bytes += e.list.reduce((n, q) => n + resultBytes(q), 0) - e.beforeBytes;
     }
     for (const [project, count] of counts) {
       if (count > this.limits.predictionsPerProject) {
         return `project ${project} would hold ${count} predictions, more than the limit of ${this.limits.predictionsPerProject}`;
       }
     }
+    if (totals.bytes > this.limits.totalBytes && totals.bytes > this.totals.bytes) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      return `the store would hold ${mb(totals.bytes)} of predictions, more than its limit of ${mb(this.limits.totalBytes)} for all projects together (ask the shim's operator to remove old projects' predictions or raise the limit)`;
+    }
     for (const e of lists.values()) quiet(this.db.put(e.key, e.list));
     for (const [project, count] of counts) quiet(this.db.put(['n', project], count));
     for (const p of stored) quiet(this.db.put(['v', p.project], p.model_version));
-    return new Map([...lists].map(([id, e]) => [id, e.list]));
+    quiet(this.db.put(TOTALS_KEY, totals));
+    return { lists: new Map([...lists].map(([id, e]) => [id, e.list])), totals };
   }
 
   private remember(id: string, list: StoredPrediction[]): void {
@@ -206,6 +264,7 @@ export class PredictionStore {
 
   /** Every stored prediction of a task (one per model version, oldest first). */
   versions(project: string | number, task: number): StoredPrediction[] {
+    if (!projectKeyFits(project)) return [];
     const key = projectKey(project);
     const id = cacheId(key, task);
     const cached = this.recent.get(id);
@@ -222,18 +281,14 @@ export class PredictionStore {
 
   /** The model version of the latest prediction relayed for the project, if any. */
   latestModelVersion(project: string | number): string | undefined {
+    if (!projectKeyFits(project)) return undefined;
     return this.db.get(['v', projectKey(project)]) as string | undefined;
   }
 
-  /** Current counters (reads one small record per project). */
+  /** Current counters, O(1) (kept in memory, as committed). */
   stats(): StoreStats {
-    let predictions = 0;
-    let projects = 0;
-    for (const { value } of this.db.getRange({ start: ['n'], end: ['n', '\uffff'] })) {
-      predictions += value as number;
-      projects += 1;
-    }
-    return { predictions, projects, appended: this.appended, skippedLines: this.skippedLines };
+    const { predictions, projects, bytes } = this.totals;
+    return { predictions, projects, bytes, appended: this.appended, skippedLines: this.skippedLines };
   }
 
   /** Waits for pending writes, closes the database and releases the data dir. Idempotent. */
@@ -276,6 +331,25 @@ async function importLegacy(store: PredictionStore, file: string, log: StoreLogg
 }
 
 /**
+ * The totals record; a store written before it existed is counted once (a full scan, then the
+ * record is written, so later starts and every `/health` read one record).
+ */
+async function loadTotals(db: RootDatabase<unknown, Key>): Promise<Totals> {
+  const kept = db.get(TOTALS_KEY) as Totals | undefined;
+  if (kept) return kept;
+  const totals: Totals = { predictions: 0, projects: 0, bytes: 0 };
+  for (const { value } of db.getRange({ start: ['n'], end: ['n', '\uffff'] })) {
+    totals.predictions += value as number;
+    totals.projects += 1;
+  }
+  for (const { value } of db.getRange({ start: ['t'], end: ['t', '\uffff'] })) {
+    for (const p of value as StoredPrediction[]) totals.bytes += resultBytes(p);
+  }
+  if (totals.projects > 0) await db.put(TOTALS_KEY, totals);
+  return totals;
+}
+
+/**
  * Opens (creating if needed) the store in `dataDir`, after taking the data dir's lock.
  * @throws DataDirLockedError when another shim uses the folder; DataDirError when the folder
  *   cannot be created or written.
@@ -290,6 +364,7 @@ export async function openPredictionStore(
   const path = join(dataDir, STORE_DIR);
   let db: RootDatabase<unknown, Key>;
   try {
+    checkStoreFile(path); // a damaged file would crash LMDB (SIGBUS/SIGSEGV) or serve garbage
     // eventTurnBatching off: with it, lmdb-js opens a batch promise per event turn that no
     // caller holds, and a failed commit (disk full) rejects it unhandled, which ends the process.
     db = open<unknown, Key>({ path, overlappingSync: false, compression: false, eventTurnBatching: false });
@@ -297,11 +372,12 @@ export async function openPredictionStore(
     await lock.release();
     throw error;
   }
-  const store = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, 0);
+  const totals = await loadTotals(db);
+  const store = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, 0, totals);
   const legacy = join(dataDir, LEGACY_PREDICTIONS_FILE);
   if (existsSync(legacy)) {
     const skipped = await importLegacy(store, legacy, log);
-    const imported = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, skipped);
+    const imported = new PredictionStore(db, path, lock, { ...STORE_LIMITS, ...limits }, skipped, store.stats());
     log.info({ path, ...imported.stats() }, 'prediction store opened');
     return imported;
   }

@@ -14,7 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { projectKey, validateTaskPrediction } from '../labelstudio/prediction-schema.ts';
 import type { TaskPrediction } from '../labelstudio/types.ts';
 import { installJsonBodyParser, RELAY_MAX_ITEMS, tooManyMessage } from './json-body.ts';
-import { StoreFullError, StoreLimitError } from './prediction-store.ts';
+import { StoreFullError, StoreKeyError, StoreLimitError } from './prediction-store.ts';
 import type { PredictionStore } from './prediction-store.ts';
 import type { RelayAuthorizer } from './relay-auth.ts';
 import type { ShimCounters } from './shim-counters.ts';
@@ -74,6 +74,7 @@ export const relayRoutes: FastifyPluginAsync<RelayRoutesOptions> = async (app, {
       return await reply.code(201).send({ stored: stored.length });
     } catch (error) {
       if (error instanceof StoreLimitError) return reply.code(507).send({ error: `not stored: ${error.message}` });
+      if (error instanceof StoreKeyError) return reply.code(400).send({ error: `not stored: ${error.message}` });
       if (error instanceof StoreFullError) {
         request.log.error({ err: error }, 'prediction not stored: disk full');
         return reply.code(507).send({ error: 'not stored: the shim could not write to its data dir (disk full?); free space there, then post again' });

@@ -23,6 +23,7 @@ import { relayRoutes } from './relay-routes.ts';
 import { createCounters } from './shim-counters.ts';
 import { embeddingFileRoutes } from './embedding-files.ts';
 import { registerStaticFiles } from './static-files.ts';
+import { capConnections, fastifyServerOptions, serverLimits } from './server-limits.ts';
 
 /** A started shim. */
 export interface RunningShim {
@@ -65,14 +66,24 @@ async function listen(app: FastifyInstance, port: number, host: string, what: st
  */
 export async function startShim(partial: Partial<ShimOptions> = {}): Promise<RunningShim> {
   const options = withDefaults(partial);
+  const limits = serverLimits(options.serverLimits);
   const app = Fastify({
     logger: { level: options.logLevel },
+    // Header/request/keep-alive timeouts against slow clients; the connection cap below.
+    ...fastifyServerOptions(limits),
     bodyLimit: options.bodyLimit,
     // Label Studio's payloads are JSON already; a string where a number belongs is a bug to
     // report, not to coerce.
     ajv: { customOptions: { coerceTypes: false } },
   });
+  capConnections(app.server, limits.maxConnections);
   installJsonErrors(app);
+  // `GET http://evil/ HTTP/1.1` (absolute form) or `OPTIONS *`: not a path of the shim's.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/')) {
+      await reply.code(400).send({ error: 'the request target must be a path starting with "/" (this is not a proxy)' });
+    }
+  });
   // Only JSON bodies: without this fastify would hand text/plain posts to handlers as strings.
   app.removeContentTypeParser('text/plain');
 
@@ -121,6 +132,7 @@ export async function startShim(partial: Partial<ShimOptions> = {}): Promise<Run
         authorize,
         logger: app.log,
         dataDir: options.dataDir, // issue 14: the proxy serves the embedding parts too
+        serverLimits: limits,
       });
       proxyUrl = await listen(proxy, options.proxyPort, options.host, 'Label Studio proxy', '--proxy-port');
       app.log.info({ proxyUrl, labelStudio: options.labelStudioUrl }, 'open Label Studio through the proxy to get the plugin');

@@ -28,8 +28,11 @@ export function cacheControlFor(fileName: string): string {
   return 'no-cache';
 }
 
-/** Plugin build outputs the shim serves (the bundle, its wasm, a stylesheet beside it). */
-const PLUGIN_FILE = /^[A-Za-z0-9._-]+\.(?:js|mjs|wasm|css)$/;
+/**
+ * Plugin build outputs the shim serves (the bundle, its wasm, a stylesheet beside it); never a
+ * dotfile (`.env.js`, `.secret.css`), which a build does not emit.
+ */
+const PLUGIN_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:js|mjs|wasm|css)$/;
 
 /**
  * True when `name` (a path below `root`) is a regular file whose real path (symlinks resolved)
@@ -57,7 +60,7 @@ function manifestNames(modelsDir: string): () => Set<string> {
       if (cached?.mtimeMs === mtimeMs) return cached.names;
       const manifest = JSON.parse(readFileSync(file, 'utf8')) as { models?: Array<{ file?: unknown }> };
       const names = new Set(['manifest.json']);
-      for (const m of manifest.models ?? []) if (typeof m.file === 'string' && !m.file.includes('/') && !m.file.includes(sep)) names.add(m.file);
+      for (const m of manifest.models ?? []) if (typeof m.file === 'string' && !m.file.startsWith('.') && !m.file.includes('/') && !m.file.includes(sep)) names.add(m.file);
       cached = { mtimeMs, names };
       return names;
     } catch {
