@@ -108,13 +108,18 @@ export const embeddingFileRoutes: FastifyPluginAsync<EmbeddingFileRoutesOptions>
   /** Refuses bad names and, with auth on, unauthorised callers, before any body is read. */
   const checkFirst = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const params = request.params as { project: string; model: string; part?: string };
+    // A refused upload is not read: the connection closes after the answer instead of draining the body.
+    const refuse = (status: number, body: object) => {
+      if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+      return reply.code(status).send(body);
+    };
     if (!folder(params) || (params.part !== undefined && !PART.test(params.part))) {
-      await reply.code(400).send(params.part !== undefined && folder(params) ? { error: 'the part name must be part-<16 hex>.cyemb' } : badSegment);
+      await refuse(400, params.part !== undefined && folder(params) ? { error: 'the part name must be part-<16 hex>.cyemb' } : badSegment);
       return;
     }
     if (authorize) {
       const verdict = await authorize(request, [params.project]);
-      if (!verdict.ok) await reply.code(verdict.status).send({ error: verdict.error });
+      if (!verdict.ok) await refuse(verdict.status, { error: verdict.error });
     }
   };
 
