@@ -4,11 +4,14 @@
  * and closes it on SIGTERM or when stdin ends.
  */
 import { join } from 'node:path';
+import type { ShimOptions } from '../src/shim/options.ts';
 import { startShim } from '../src/shim/server.ts';
 import { ROOT } from './common.ts';
 
 const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: shim-child.ts DATA_DIR');
+if (!dataDir) throw new Error('usage: shim-child.ts DATA_DIR [OPTIONS_JSON]');
+// More options (auth, a Label Studio URL for the proxy) for the attack rows, as JSON.
+const extra = JSON.parse(process.argv[3] ?? '{}') as Partial<ShimOptions>;
 const shim = await startShim({
   port: 0,
   host: '127.0.0.1',
@@ -16,8 +19,9 @@ const shim = await startShim({
   pluginDir: join(ROOT, 'dist', 'plugin'),
   modelsDir: join(ROOT, 'models'),
   logLevel: 'silent',
+  ...extra,
 });
-process.stdout.write(`${JSON.stringify({ url: shim.url })}\n`);
+process.stdout.write(`${JSON.stringify({ url: shim.url, proxyUrl: shim.proxyUrl })}\n`);
 let closing = false;
 const stop = async () => {
   if (closing) return;

@@ -14,23 +14,24 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { log, ROOT, type BenchConfig, type Row } from './common.ts';
 import type { BenchContext, Section } from './section.ts';
+import { ATTACK_IDS, ATTACK_SHIM_OPTIONS, attackRows, startTrailerUpstream } from './shim-attacks.ts';
 
 const TASKS = 100;
 const PROJECT = '7';
 const plan = (cfg: BenchConfig) => (cfg.smoke ? { seconds: 2, connections: 4 } : { seconds: 10, connections: 10 });
-const IDS = ['shim/predict-100', 'shim/health', 'shim/relay-write'];
+const IDS = ['shim/predict-100', 'shim/health', 'shim/relay-write', ...ATTACK_IDS];
 
-async function startChild(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'shim-child.ts'), dataDir], {
+async function startChild(dataDir: string, options: object = {}): Promise<{ url: string; proxyUrl?: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'shim-child.ts'), dataDir, JSON.stringify(options)], {
     cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<{ url: string; proxyUrl?: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the shim did not start within 30 s')), 30_000);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the shim exited with ${code} before listening`)); });
-    lines.once('line', (line) => { clearTimeout(timer); resolve((JSON.parse(line) as { url: string }).url); });
+    lines.once('line', (line) => { clearTimeout(timer); resolve(JSON.parse(line) as { url: string; proxyUrl?: string }); });
   });
-  return { url, child };
+  return { ...started, child };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -114,7 +115,7 @@ export const shimSection: Section = {
       if (stored < TASKS + writes.p50) throw new Error(`relay writes: only ${stored} predictions in the store after the run`);
       const tasksPerS = Math.round(predict.p50 * TASKS);
       const share = predict.p50 / health.p50;
-      return [
+      const loadRows: Row[] = [
         { ...row(IDS[0], `POST /predict, ${TASKS} tasks per call (all with a stored prediction), ${p.connections} connections`, predict,
           `= ${tasksPerS.toLocaleString('en-GB')} tasks/s; ${Math.round(share * 100)} % of the /health rate (goal: at least 10 %); `),
         baseline: IDS[1], ratio: share },
@@ -123,8 +124,26 @@ export const shimSection: Section = {
           `= predictions stored per second (durable); ${stored.toLocaleString('en-GB')} in the store after the run; `),
         unit: 'predictions/s' },
       ];
+      await stopChild(child);
+      return [...loadRows, ...(await runAttacks(ctx))];
     } finally {
       await stopChild(child);
     }
   },
 };
+
+/** The attack rows (bench/shim-attacks.ts), on their own shim: auth on, proxy to a fake upstream. */
+async function runAttacks(ctx: BenchContext): Promise<Row[]> {
+  const dataDir = join(ctx.tmp, 'shim-attack-data');
+  mkdirSync(dataDir, { recursive: true });
+  const upstream = await startTrailerUpstream();
+  const { url, proxyUrl, child } = await startChild(dataDir, { ...ATTACK_SHIM_OPTIONS, labelStudioUrl: upstream.url, proxyPort: 0 });
+  try {
+    log('shim: attack rows (Trailer through the proxy, /predict amplification, unauthorised 62 MB PUTs)');
+    return await attackRows({ url, proxyUrl: proxyUrl!, tmp: ctx.tmp, runs: ctx.cfg.smoke ? 2 : 5 });
+  } finally {
+    await stopChild(child);
+    upstream.server.closeAllConnections();
+    await new Promise((r) => upstream.server.close(r));
+  }
+}
