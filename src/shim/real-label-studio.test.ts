@@ -108,4 +108,17 @@ describe.skipIf(unavailable !== undefined)('with a real Label Studio 1.12', () =
     expect(now.byTask).toEqual({ [tasks[0]]: ['v1', 'v2'], [tasks[1]]: ['v1'], [tasks[2]]: [] });
     expect(now.empty).toBe(0);
   }, 120_000);
+
+  it('Retrieve adds no prediction to an annotated task, and only the newest of our versions elsewhere (issue 17)', async () => {
+    await ls.api('POST', `/api/tasks/${tasks[1]}/annotations/`, {
+      result: [{ from_name: 'organism_type', to_name: 'image', type: 'choices', value: { choices: ['Debris'] } }], was_cancelled: false,
+    });
+    for (const task of [tasks[1], tasks[2]]) expect((await relay(task, 'v3', 'Plankton')).status).toBe(201);
+    await retrieve();
+    await retrieve();
+    const now = await stored();
+    // tasks[0] holds v2, the newest relayed for it: no v1 again; tasks[1] is annotated: nothing new.
+    expect(now.byTask).toEqual({ [tasks[0]]: ['v1', 'v2'], [tasks[1]]: ['v1'], [tasks[2]]: ['v3'] });
+    expect(now.empty).toBe(0);
+  }, 120_000);
 });
