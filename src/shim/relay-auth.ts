@@ -4,7 +4,8 @@
  * A writer passes when it presents the shim's basic-auth pair, or a Label Studio credential
  * (the session cookie of the page the plugin runs in, or `Authorization: Token|Bearer ...`)
  * that Label Studio itself accepts for every project the post writes to: the shim asks
- * `GET /api/projects/<id>/` with that credential (200: a member; 401/403/404: not). Answers
+ * `GET /api/projects/<id>/` with that credential (200: it may open the project; 401/403/404: not;
+ * in Label Studio Community every user of an organisation may open all its projects). Answers
  * are cached for {@link AUTH_CACHE_MS} per (credential, project), so a busy annotator costs
  * Label Studio one request a minute, and a revoked session stops writing within that time.
  * Threat model: src/shim/README.md.
@@ -98,7 +99,7 @@ export function createRelayAuthorizer(options: RelayAuthOptions): RelayAuthorize
         if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
       }
       if (!entry.member) {
-        return { ok: false, status: 403, error: `Label Studio does not confirm this login as a member of project ${project}` };
+        return { ok: false, status: 403, error: `Label Studio does not let this login open project ${project}` };
       }
     }
     return { ok: true };
