@@ -1,0 +1,135 @@
+/**
+ * The default model: the ONNX Model Zoo's ImageNet MobileNetV2 1.0 (int8, QLinear operators),
+ * cut before its classifier so that it outputs the 1280-d global-average-pooled features.
+ *
+ * Where the file comes from: `../shared/models/mobilenetv2-12-int8.onnx` beside the checkout
+ * (or `$SHARED_MODELS_DIR`), copied and cut at set-up. Provenance and licences (Apache-2.0 for
+ * the Model Zoo file, BSD-3-Clause for torchvision's weights) are in that folder's README and
+ * repeated in the manifest entry and the file's metadata. Nothing is downloaded: when the file
+ * is absent (a fresh machine with only the npm registry), make-models.ts keeps the nsfwjs model
+ * as the default and says so (see models/README.md).
+ *
+ * The cut (graph surgery on the decoded ModelProto, onnx-proto):
+ *  - the pooled tensor is `464_quantized` = QLinearGlobalAveragePool(last conv), [N, 1280, 1, 1]
+ *    uint8, reshaped to `472_quantized` [N, 1280] by the graph's own Reshape;
+ *  - we drop QLinearMatMul / QLinearAdd / the final DequantizeLinear (the 1000-class classifier)
+ *    and their weights, and add DequantizeLinear(472_quantized, 464_scale, 464_zero_point) →
+ *    `embedding` (float32 [N, 1280]), i.e. "the dequantised tensor before the classifier";
+ *  - the Reshape's shape is computed from `Shape(627)`, where 627 was a full float copy of the
+ *    7x7x1280 map made only for that; Shape now reads the uint8 tensor (same dims), so the
+ *    float copy goes.
+ * Deterministic for a given input file (its sha256 is checked), so the manifest's hash holds.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import onnxProto from 'onnx-proto';
+import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
+
+const { onnx } = onnxProto;
+
+export const IMAGENET_MOBILENET_SOURCE_FILE = 'mobilenetv2-12-int8.onnx';
+export const IMAGENET_MOBILENET_SOURCE_SHA256 = '83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f';
+export const IMAGENET_MOBILENET_ID = 'mobilenet-v2-1.0-imagenet-int8';
+
+/** Names inside the Model Zoo graph (checked before the cut; a different file fails clearly). */
+const POOLED_RESHAPED = '472_quantized';
+const POOLED_SCALE = '464_scale';
+const POOLED_ZERO_POINT = '464_zero_point';
+const LAST_MAP_QUANTIZED = '627_quantized';
+const LAST_MAP_FLOAT = '627';
+/** The classifier's outputs: the nodes making them go (the backbone's residual QLinearAdds stay). */
+const CLASSIFIER_OUTPUTS = new Set(['output_MatMul_quantized', 'output_quantized', 'output']);
+
+/** Where the shared model folder is: `$SHARED_MODELS_DIR`, else `../shared/models` beside the checkout. */
+export function sharedModelsDir(): string {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  return process.env.SHARED_MODELS_DIR ?? resolve(root, '..', 'shared', 'models');
+}
+
+/** The source file's path when it is there, else null. */
+export function findImagenetMobilenetSource(dir = sharedModelsDir()): string | null {
+  const path = join(dir, IMAGENET_MOBILENET_SOURCE_FILE);
+  return existsSync(path) ? path : null;
+}
+
+const SOURCE =
+  'ImageNet MobileNetV2 1.0 (224 px), int8 (QLinear operators): the ONNX Model Zoo file mobilenetv2-12-int8.onnx ' +
+  '(Apache-2.0; exported from torchvision\'s MobileNetV2, weights BSD-3-Clause), as mirrored in github.com/Lawrence-lugs/MARP ' +
+  `at commit ac0452b (onnx_models/mobilenetv2-12-int8.onnx), sha256 ${IMAGENET_MOBILENET_SOURCE_SHA256}; copied at set-up by ` +
+  'scripts/make-models.ts from ../shared/models and cut before the classifier (scripts/onnx/imagenet-mobilenet.ts): the output ' +
+  'is the dequantised 1280-d global-average-pooled feature vector. Not trained on plankton.';
+
+/**
+ * Preprocessing: 224 px, ImageNet mean/std (torchvision's training), pad to a square with the
+ * image's own border colour (instrument backgrounds are grey or black, not always white).
+ */
+export const IMAGENET_MOBILENET_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
+  id: IMAGENET_MOBILENET_ID,
+  name: 'MobileNetV2 1.0 (pretrained on ImageNet, int8; Apache-2.0 / BSD-3-Clause)',
+  file: `${IMAGENET_MOBILENET_ID}.onnx`,
+  inputName: 'input',
+  outputName: 'embedding',
+  embeddingSize: 1280,
+  preprocess: { resize: { size: 224, fit: 'pad', background: 'border' }, normalise: 'imagenet', highBitDepth: 'max' },
+  trained: true,
+  source: SOURCE,
+};
+
+type ModelProto = InstanceType<typeof onnx.ModelProto>;
+
+/** The cut model's bytes from the Model Zoo file's bytes. @throws when the file is not the expected one. */
+export function cutImagenetMobilenet(source: Uint8Array): Uint8Array {
+  const sha = createHash('sha256').update(source).digest('hex');
+  if (sha !== IMAGENET_MOBILENET_SOURCE_SHA256) {
+    throw new Error(
+      `${IMAGENET_MOBILENET_SOURCE_FILE}: sha256 ${sha}, expected ${IMAGENET_MOBILENET_SOURCE_SHA256} (see ../shared/models/README.md); ` +
+        'replace the file with the documented one or remove it to fall back to the nsfwjs model',
+    );
+  }
+  const model: ModelProto = onnx.ModelProto.decode(source);
+  const graph = model.graph!;
+  const produced = new Set(graph.node.flatMap((n) => n.output ?? []));
+  for (const name of [POOLED_RESHAPED, LAST_MAP_QUANTIZED, LAST_MAP_FLOAT]) {
+    if (!produced.has(name)) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE}: tensor ${name} not found; not the expected graph`);
+  }
+  const nodes = graph.node.filter((n) => {
+    const outputs = n.output ?? [];
+    // The classifier (MatMul, Add, DequantizeLinear → "output") and the float copy of the last map.
+    return !outputs.some((o) => CLASSIFIER_OUTPUTS.has(o) || o === LAST_MAP_FLOAT);
+  });
+  for (const n of nodes) {
+    if (n.opType === 'Shape' && n.input?.[0] === LAST_MAP_FLOAT) n.input = [LAST_MAP_QUANTIZED];
+  }
+  nodes.push(
+    onnx.NodeProto.create({
+      name: 'pooled_features_dequantize',
+      opType: 'DequantizeLinear',
+      input: [POOLED_RESHAPED, POOLED_SCALE, POOLED_ZERO_POINT],
+      output: ['embedding'],
+    }),
+  );
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  graph.node = nodes;
+  graph.initializer = graph.initializer.filter((t) => used.has(t.name ?? ''));
+  // Stale shape annotations of removed tensors would only confuse tools.
+  graph.valueInfo = graph.valueInfo.filter((v) => used.has(v.name ?? '') || (v.name ?? '') === 'embedding');
+  graph.output = [
+    onnx.ValueInfoProto.create({
+      name: 'embedding',
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: 1280 }] } } },
+    }),
+  ];
+  model.docString = `${IMAGENET_MOBILENET_ENTRY.name}. ${SOURCE}`;
+  model.metadataProps = [
+    { key: 'source_file', value: `${IMAGENET_MOBILENET_SOURCE_FILE} sha256 ${IMAGENET_MOBILENET_SOURCE_SHA256}` },
+    { key: 'licence', value: 'Apache-2.0 (ONNX Model Zoo file); BSD-3-Clause (torchvision MobileNetV2 weights)' },
+  ].map((p) => onnx.StringStringEntryProto.create(p));
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Reads and cuts the shared file. */
+export function buildImagenetMobilenetBytes(path: string): Uint8Array {
+  return cutImagenetMobilenet(new Uint8Array(readFileSync(path)));
+}
