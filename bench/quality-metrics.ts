@@ -183,3 +183,37 @@ export function calibration(scored: readonly ScoredSuggestion[], bins = 10): { e
   }
   return { ece, table };
 }
+
+/**
+ * Living vs non-living accuracy of a constant answer (the larger group among the unlabelled
+ * items) on the same draw as `learnerDraw` with the same seed: the floor a useful suggestion
+ * must beat.
+ */
+export function majorityGroupAccuracy(
+  classes: readonly string[],
+  labels: readonly number[],
+  groups: readonly (string | undefined)[],
+  n: number,
+  seed: number,
+): number {
+  const rng = createRng(seed);
+  const byClass = classes.map(() => [] as number[]);
+  labels.forEach((l, i) => byClass[l].push(i));
+  const labelled = new Set<number>();
+  for (const members of byClass) {
+    const shuffled = [...members];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const i of shuffled.slice(0, Math.min(n, members.length - 1))) labelled.add(i);
+  }
+  let living = 0;
+  let total = 0;
+  groups.forEach((g, i) => {
+    if (labelled.has(i)) return;
+    total++;
+    if (g === 'living') living++;
+  });
+  return Math.max(living, total - living) / total;
+}

@@ -59,7 +59,7 @@ describe.skipIf(source === null)('ImageNet MobileNetV2 1.0 int8, cut before the 
   it('the features are what the original classifier reads: W·features + b equals its logits', async () => {
     const original = new Uint8Array(readFileSync(source!));
     const model = onnxProto.onnx.ModelProto.decode(original);
-    const init = (name: string) => model.graph!.initializer.find((t) => t.name === name)!;
+    const init = (name: string) => model.graph!.initializer!.find((t) => t.name === name)!;
     const scalar = (name: string): number => {
       const t = init(name);
       if (t.floatData?.length) return t.floatData[0];

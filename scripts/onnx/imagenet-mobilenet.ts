@@ -90,11 +90,11 @@ export function cutImagenetMobilenet(source: Uint8Array): Uint8Array {
   }
   const model: ModelProto = onnx.ModelProto.decode(source);
   const graph = model.graph!;
-  const produced = new Set(graph.node.flatMap((n) => n.output ?? []));
+  const produced = new Set((graph.node ?? []).flatMap((n) => n.output ?? []));
   for (const name of [POOLED_RESHAPED, LAST_MAP_QUANTIZED, LAST_MAP_FLOAT]) {
     if (!produced.has(name)) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE}: tensor ${name} not found; not the expected graph`);
   }
-  const nodes = graph.node.filter((n) => {
+  const nodes = (graph.node ?? []).filter((n) => {
     const outputs = n.output ?? [];
     // The classifier (MatMul, Add, DequantizeLinear → "output") and the float copy of the last map.
     return !outputs.some((o) => CLASSIFIER_OUTPUTS.has(o) || o === LAST_MAP_FLOAT);
@@ -112,9 +112,9 @@ export function cutImagenetMobilenet(source: Uint8Array): Uint8Array {
   );
   const used = new Set(nodes.flatMap((n) => n.input ?? []));
   graph.node = nodes;
-  graph.initializer = graph.initializer.filter((t) => used.has(t.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name ?? ''));
   // Stale shape annotations of removed tensors would only confuse tools.
-  graph.valueInfo = graph.valueInfo.filter((v) => used.has(v.name ?? '') || (v.name ?? '') === 'embedding');
+  graph.valueInfo = (graph.valueInfo ?? []).filter((v) => used.has(v.name ?? '') || (v.name ?? '') === 'embedding');
   graph.output = [
     onnx.ValueInfoProto.create({
       name: 'embedding',
