@@ -32,8 +32,12 @@ import {
   IMAGENET_MOBILENET_ENTRY,
   IMAGENET_MOBILENET_ID,
   IMAGENET_MOBILENET_SOURCE_FILE,
+  INSITU_ID,
   buildImagenetMobilenetBytes,
+  buildInsituBytes,
   findImagenetMobilenetSource,
+  insituEntry,
+  readInsituHead,
   sharedModelsDir,
 } from './onnx/imagenet-mobilenet.ts';
 
@@ -88,7 +92,23 @@ async function main(argv: string[]): Promise<void> {
         return buildImagenetMobilenetBytes(imagenetSource);
       },
     });
-  } else {
+  }
+  // The in-situ variant: the same file plus the committed head (scripts/adapt/).
+  const head = readInsituHead();
+  const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
+  const insituPath = head ? join(modelsDir, insituEntry(head.shape.output).file) : '';
+  const insituOnDisk = head !== null && insituKnown !== undefined && existsSync(insituPath) && sha256Hex(readFileSync(insituPath)) === insituKnown.sha256;
+  const insituAvailable = head !== null && (imagenetSource !== null || (ifMissing && insituOnDisk));
+  if (insituAvailable) {
+    catalogue.push({
+      entry: insituEntry(head.shape.output),
+      build: () => {
+        if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
+        return buildInsituBytes(imagenetSource, head);
+      },
+    });
+  }
+  if (!imagenetAvailable) {
     console.log(
       `make-models: ${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()} (set SHARED_MODELS_DIR to its folder): ` +
         `the default model is ${PRETRAINED_DEFAULT_ID} (nsfwjs, from npm) instead of ${IMAGENET_MOBILENET_ID}, ` +
@@ -118,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
   const preferred = imagenetAvailable ? DEFAULT_MODEL_ID : PRETRAINED_DEFAULT_ID;
   const base = current && {
     ...current,
-    models: imagenetAvailable ? current.models : current.models.filter((m) => m.id !== IMAGENET_MOBILENET_ID),
+    models: current.models.filter((m) => (m.id !== IMAGENET_MOBILENET_ID || imagenetAvailable) && (m.id !== INSITU_ID || insituAvailable)),
     default: [DEFAULT_MODEL_ID, PRETRAINED_DEFAULT_ID].includes(current.default) ? preferred : current.default,
   };
   const next = serialiseManifest(mergeManifest(base, entries, preferred));

@@ -133,3 +133,91 @@ export function cutImagenetMobilenet(source: Uint8Array): Uint8Array {
 export function buildImagenetMobilenetBytes(path: string): Uint8Array {
   return cutImagenetMobilenet(new Uint8Array(readFileSync(path)));
 }
+
+/** The in-situ adapted variant: the cut backbone + the projection head trained by scripts/adapt/. */
+export const INSITU_ID = 'mobilenet-v2-1.0-imagenet-int8-insitu';
+/** The head's committed weights and description (scripts/adapt/train_head.py writes them). */
+export const INSITU_HEAD_BASE = fileURLToPath(new URL('../../models/adapters/insitu-head', import.meta.url));
+
+export interface HeadShape {
+  input: number;
+  hidden: number;
+  output: number;
+  bin_sha256: string;
+}
+
+/** The head's shape from its JSON, or null when the adapter files are not there. */
+export function readInsituHead(base = INSITU_HEAD_BASE): { shape: HeadShape; weights: Uint8Array } | null {
+  if (!existsSync(`${base}.json`) || !existsSync(`${base}.bin`)) return null;
+  const shape = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as HeadShape;
+  const weights = new Uint8Array(readFileSync(`${base}.bin`));
+  const sha = createHash('sha256').update(weights).digest('hex');
+  const expected = 4 * (shape.input * shape.hidden + shape.hidden + shape.hidden * shape.output + shape.output);
+  if (sha !== shape.bin_sha256 || weights.byteLength !== expected) {
+    throw new Error(`${base}.bin: sha256 or size does not match ${base}.json; rerun scripts/adapt/train_head.py or restore both files from git`);
+  }
+  return { shape, weights };
+}
+
+/**
+ * Appends the head to the cut model: embedding(1280) → MatMul W1 + b1 → Relu → MatMul W2 + b2 →
+ * `embedding` (output-d). Float32 weights as trained; onnxruntime runs them after the int8 backbone.
+ */
+export function appendProjectionHead(cut: Uint8Array, head: { shape: HeadShape; weights: Uint8Array }, docString: string): Uint8Array {
+  const { input, hidden, output } = head.shape;
+  const model: ModelProto = onnx.ModelProto.decode(cut);
+  const graph = model.graph!;
+  const nodes = graph.node ?? [];
+  const last = nodes.find((n) => (n.output ?? []).includes('embedding'));
+  if (!last) throw new Error('the cut model has no "embedding" output');
+  last.output = ['pooled_features'];
+  let offset = 0;
+  const tensor = (name: string, dims: number[]): InstanceType<typeof onnx.TensorProto> => {
+    const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+    const t = onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: head.weights.slice(offset, offset + bytes) });
+    offset += bytes;
+    return t;
+  };
+  const initializers = [tensor('head.w1', [input, hidden]), tensor('head.b1', [hidden]), tensor('head.w2', [hidden, output]), tensor('head.b2', [output])];
+  graph.initializer = [...(graph.initializer ?? []), ...initializers];
+  const node = (opType: string, inputs: string[], out: string) => onnx.NodeProto.create({ name: out, opType, input: inputs, output: [out] });
+  graph.node = [
+    ...nodes,
+    node('MatMul', ['pooled_features', 'head.w1'], 'head.h1'),
+    node('Add', ['head.h1', 'head.b1'], 'head.h1b'),
+    node('Relu', ['head.h1b'], 'head.h1r'),
+    node('MatMul', ['head.h1r', 'head.w2'], 'head.h2'),
+    node('Add', ['head.h2', 'head.b2'], 'embedding'),
+  ];
+  graph.output = [
+    onnx.ValueInfoProto.create({
+      name: 'embedding',
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: output }] } } },
+    }),
+  ];
+  model.docString = docString;
+  return onnx.ModelProto.encode(model).finish();
+}
+
+const INSITU_SOURCE =
+  `${SOURCE} Adapted for in-situ greyscale imagers: a projection head (Linear 1280→hidden, ReLU, Linear→output) trained by ` +
+  'scripts/adapt/ on frozen features of ndsb-train (PlanktonSet 1.0 / NDSB 2015, ISIIS shadowgraph images, 99 classes, none of ' +
+  'ndsb-dev\'s), weights in models/adapters/insitu-head.bin. Measured in-domain only (ndsb-dev); colour instruments (FlowCam) ' +
+  'could not be measured here (no labels), so it is a choice, not the default.';
+
+/** The manifest entry of the adapted model for a head of `output` dimensions. */
+export function insituEntry(output: number): Omit<ModelEntry, 'sha256' | 'bytes'> {
+  return {
+    ...IMAGENET_MOBILENET_ENTRY,
+    id: INSITU_ID,
+    name: 'MobileNetV2 1.0 ImageNet int8 + plankton head (in-situ imagers)',
+    file: `${INSITU_ID}.onnx`,
+    embeddingSize: output,
+    source: INSITU_SOURCE,
+  };
+}
+
+/** Bytes of the adapted model from the shared file and the committed head. */
+export function buildInsituBytes(path: string, head: { shape: HeadShape; weights: Uint8Array }): Uint8Array {
+  return appendProjectionHead(buildImagenetMobilenetBytes(path), head, `${insituEntry(head.shape.output).name}. ${INSITU_SOURCE}`);
+}
