@@ -7,8 +7,9 @@
  *   npx tsx scripts/adapt/embed-ndsb-train.ts /tmp/ndsb-train/train .bench/adapt [--rotations 2]
  *
  * Writes <out>/features.f32 (n x 1280 float32, row-major), <out>/labels.json ({classes, label[],
- * rotation[]}). With --rotations 2 each image is embedded upright and turned 90 degrees (plankton
- * has no "up"; the head learns that both are the same class). Training data only: ndsb-train's 99
+ * rotation[]}), the rotations of one image in consecutive rows. With --rotations 4 each image is
+ * embedded at 0, 90, 180 and 270 degrees (plankton has no "up"): train-head.py learns to map one
+ * view to the four views' mean, i.e. the rotation-averaged features at one pass's cost. Training data only: ndsb-train's 99
  * classes share none with ndsb-dev, so the head is measured on classes it never saw.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -37,9 +38,9 @@ function rotate90(p: Pixels): Pixels {
 
 async function main(): Promise<void> {
   const [trainDir, outDir, ...rest] = process.argv.slice(2);
-  if (!trainDir || !outDir) throw new Error('usage: tsx scripts/adapt/embed-ndsb-train.ts <train dir: <class>/<image>.jpg> <out dir> [--rotations 1|2]');
+  if (!trainDir || !outDir) throw new Error('usage: tsx scripts/adapt/embed-ndsb-train.ts <train dir: <class>/<image>.jpg> <out dir> [--rotations 1|2|4]');
   const rotations = rest[0] === '--rotations' ? Number(rest[1]) : 1;
-  if (rotations !== 1 && rotations !== 2) throw new Error('--rotations must be 1 or 2');
+  if (![1, 2, 4].includes(rotations)) throw new Error('--rotations must be 1, 2 or 4');
   const source = findImagenetMobilenetSource();
   if (!source) throw new Error(`mobilenetv2-12-int8.onnx not found in ${sharedModelsDir()}: set SHARED_MODELS_DIR`);
   const session = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source), { intraOpNumThreads: 1, interOpNumThreads: 1 });

@@ -152,7 +152,8 @@ export function readInsituHead(base = INSITU_HEAD_BASE): { shape: HeadShape; wei
   const shape = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as HeadShape;
   const weights = new Uint8Array(readFileSync(`${base}.bin`));
   const sha = createHash('sha256').update(weights).digest('hex');
-  const expected = 4 * (shape.input * shape.hidden + shape.hidden + shape.hidden * shape.output + shape.output);
+  const expected = 4 * (2 * shape.input + shape.input * shape.hidden + shape.hidden + shape.hidden * shape.output + shape.output);
+  if (shape.input !== shape.output) throw new Error(`${base}.json: a residual head needs output = input, got ${shape.input} -> ${shape.output}`);
   if (sha !== shape.bin_sha256 || weights.byteLength !== expected) {
     throw new Error(`${base}.bin: sha256 or size does not match ${base}.json; rerun scripts/adapt/train_head.py or restore both files from git`);
   }
@@ -160,8 +161,9 @@ export function readInsituHead(base = INSITU_HEAD_BASE): { shape: HeadShape; wei
 }
 
 /**
- * Appends the head to the cut model: embedding(1280) → MatMul W1 + b1 → Relu → MatMul W2 + b2 →
- * `embedding` (output-d). Float32 weights as trained; onnxruntime runs them after the int8 backbone.
+ * Appends the head to the cut model: s = (pooled − mu) · inv_sd; embedding = s + Relu(s·W1 + b1)·W2 + b2
+ * (scripts/adapt/train_head.py). Float32 weights as trained; onnxruntime runs them after the
+ * int8 backbone (a 1280 x 128 and a 128 x 1280 MatMul: ~0.3 MFLOP, nothing beside the backbone).
  */
 export function appendProjectionHead(cut: Uint8Array, head: { shape: HeadShape; weights: Uint8Array }, docString: string): Uint8Array {
   const { input, hidden, output } = head.shape;
@@ -178,16 +180,26 @@ export function appendProjectionHead(cut: Uint8Array, head: { shape: HeadShape; 
     offset += bytes;
     return t;
   };
-  const initializers = [tensor('head.w1', [input, hidden]), tensor('head.b1', [hidden]), tensor('head.w2', [hidden, output]), tensor('head.b2', [output])];
+  const initializers = [
+    tensor('head.mu', [input]),
+    tensor('head.inv_sd', [input]),
+    tensor('head.w1', [input, hidden]),
+    tensor('head.b1', [hidden]),
+    tensor('head.w2', [hidden, output]),
+    tensor('head.b2', [output]),
+  ];
   graph.initializer = [...(graph.initializer ?? []), ...initializers];
   const node = (opType: string, inputs: string[], out: string) => onnx.NodeProto.create({ name: out, opType, input: inputs, output: [out] });
   graph.node = [
     ...nodes,
-    node('MatMul', ['pooled_features', 'head.w1'], 'head.h1'),
+    node('Sub', ['pooled_features', 'head.mu'], 'head.centred'),
+    node('Mul', ['head.centred', 'head.inv_sd'], 'head.s'),
+    node('MatMul', ['head.s', 'head.w1'], 'head.h1'),
     node('Add', ['head.h1', 'head.b1'], 'head.h1b'),
     node('Relu', ['head.h1b'], 'head.h1r'),
     node('MatMul', ['head.h1r', 'head.w2'], 'head.h2'),
-    node('Add', ['head.h2', 'head.b2'], 'embedding'),
+    node('Add', ['head.h2', 'head.b2'], 'head.h2b'),
+    node('Add', ['head.s', 'head.h2b'], 'embedding'),
   ];
   graph.output = [
     onnx.ValueInfoProto.create({
@@ -200,10 +212,11 @@ export function appendProjectionHead(cut: Uint8Array, head: { shape: HeadShape; 
 }
 
 const INSITU_SOURCE =
-  `${SOURCE} Adapted for in-situ greyscale imagers: a projection head (Linear 1280→hidden, ReLU, Linear→output) trained by ` +
+  `${SOURCE} Adapted for in-situ greyscale imagers: a residual head (1280→128→1280 on standardised features) trained by ` +
   'scripts/adapt/ on frozen features of ndsb-train (PlanktonSet 1.0 / NDSB 2015, ISIIS shadowgraph images, 99 classes, none of ' +
-  'ndsb-dev\'s), weights in models/adapters/insitu-head.bin. Measured in-domain only (ndsb-dev); colour instruments (FlowCam) ' +
-  'could not be measured here (no labels), so it is a choice, not the default.';
+  'ndsb-dev\'s) to map one view of a crop to the mean of its four right-angle rotations (rotation invariance at one pass\'s cost); ' +
+  'weights in models/adapters/insitu-head.bin. Measured in-domain only (ndsb-dev); colour instruments (FlowCam) could not be ' +
+  'measured here (no labels), so it is a choice, not the default.';
 
 /** The manifest entry of the adapted model for a head of `output` dimensions. */
 export function insituEntry(output: number): Omit<ModelEntry, 'sha256' | 'bytes'> {
