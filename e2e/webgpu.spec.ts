@@ -48,3 +48,51 @@ test('WebGPU output equals WASM output and the stored reference (tiny model)', a
     await browser.close();
   }
 });
+
+test('WebGPU, a batch larger than fits the default 128 MiB binding limit: split, and equal to WASM (default model)', async ({ baseURL }) => {
+  // 14 images of 224 px: maxBatchFor(WebGPU defaults) is 13, so the engine runs 13 + 1
+  // (webgpu-limits.ts). Before the split, Dawn's software adapter returned wrong vectors for
+  // batches of 19+ with the 1.4-width MobileNetV2, without an error (issue 18).
+  test.setTimeout(240_000);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'],
+  });
+  try {
+    const page = await browser.newPage({ baseURL });
+    await page.goto('/e2e/harness/index.html');
+    await page.waitForFunction(() => window.harness?.ready === true);
+    const limits = await page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number> } | null> } }).gpu;
+      const adapter = gpu && (await gpu.requestAdapter());
+      return adapter ? { binding: adapter.limits.maxStorageBufferBindingSize, buffer: adapter.limits.maxBufferSize } : null;
+    });
+    test.skip(!limits, 'this Chromium exposes no WebGPU adapter even with --enable-unsafe-webgpu');
+    console.log(`SwiftShader adapter limits: maxStorageBufferBindingSize ${limits!.binding}, maxBufferSize ${limits!.buffer}`);
+    const files = reference.images.map((i) => [...readFileSync(`${FIXTURES}/${i.file}`)]);
+    const out = await page.evaluate(async (data) => {
+      const blobs = Array.from({ length: 14 }, (_, i) => new Blob([new Uint8Array(data[i % data.length])]));
+      const run = async (webgpu: boolean) => {
+        const client = window.harness.createClient({ modelId: 'mobilenet-v2-1.4-nsfwjs-u8', webgpu });
+        const results = await client.embedMany(blobs, { noCache: true });
+        const info = client.info!;
+        client.terminate();
+        return { vectors: results.map((r) => (r.ok ? Array.from(r.vector) : null)), backend: info.backend, note: info.webgpuNote };
+      };
+      return { gpu: await run(true), wasm: await run(false) };
+    }, files);
+    expect(out.gpu.backend, out.gpu.note).toBe('webgpu');
+    let worst = 1;
+    out.gpu.vectors.forEach((g, i) => {
+      const w = out.wasm.vectors[i]!;
+      expect(g, `image ${i} failed on WebGPU`).not.toBeNull();
+      const dot = g!.reduce((a, v, j) => a + v * w[j], 0);
+      const cos = dot / Math.sqrt(g!.reduce((a, v) => a + v * v, 0) * w.reduce((a, v) => a + v * v, 0));
+      worst = Math.min(worst, cos);
+    });
+    console.log(`WebGPU vs WASM, 14 images in one call: minimum cosine ${worst.toFixed(6)}`);
+    expect(worst).toBeGreaterThan(0.999);
+  } finally {
+    await browser.close();
+  }
+});
