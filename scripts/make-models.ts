@@ -32,8 +32,11 @@ import {
   IMAGENET_MOBILENET_ENTRY,
   IMAGENET_MOBILENET_ID,
   IMAGENET_MOBILENET_SOURCE_FILE,
+  IMAGENET_ROT4_ENTRY,
+  IMAGENET_ROT4_ID,
   INSITU_ID,
   buildImagenetMobilenetBytes,
+  buildImagenetRot4Bytes,
   buildInsituBytes,
   findImagenetMobilenetSource,
   insituEntry,
@@ -84,15 +87,16 @@ async function main(argv: string[]): Promise<void> {
   const imagenetOnDisk =
     imagenetKnown !== undefined && existsSync(imagenetPath) && sha256Hex(readFileSync(imagenetPath)) === imagenetKnown.sha256;
   const imagenetAvailable = imagenetSource !== null || (ifMissing && imagenetOnDisk);
-  if (imagenetAvailable) {
-    catalogue.push({
-      entry: IMAGENET_MOBILENET_ENTRY,
-      build: () => {
-        if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
-        return buildImagenetMobilenetBytes(imagenetSource);
-      },
-    });
-  }
+  const rot4Known = current?.models.find((m) => m.id === IMAGENET_ROT4_ID);
+  const rot4Path = join(modelsDir, IMAGENET_ROT4_ENTRY.file);
+  const rot4OnDisk = rot4Known !== undefined && existsSync(rot4Path) && sha256Hex(readFileSync(rot4Path)) === rot4Known.sha256;
+  const rot4Available = imagenetSource !== null || (ifMissing && rot4OnDisk);
+  const needSource = (): string => {
+    if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
+    return imagenetSource;
+  };
+  if (imagenetAvailable) catalogue.push({ entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) });
+  if (rot4Available) catalogue.push({ entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) });
   // The in-situ variant: the same file plus the committed head (scripts/adapt/).
   const head = readInsituHead();
   const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
@@ -138,7 +142,9 @@ async function main(argv: string[]): Promise<void> {
   const preferred = imagenetAvailable ? DEFAULT_MODEL_ID : PRETRAINED_DEFAULT_ID;
   const base = current && {
     ...current,
-    models: current.models.filter((m) => (m.id !== IMAGENET_MOBILENET_ID || imagenetAvailable) && (m.id !== INSITU_ID || insituAvailable)),
+    models: current.models.filter(
+      (m) => (m.id !== IMAGENET_MOBILENET_ID || imagenetAvailable) && (m.id !== IMAGENET_ROT4_ID || rot4Available) && (m.id !== INSITU_ID || insituAvailable),
+    ),
     default: [DEFAULT_MODEL_ID, PRETRAINED_DEFAULT_ID].includes(current.default) ? preferred : current.default,
   };
   const next = serialiseManifest(mergeManifest(base, entries, preferred));

@@ -17,6 +17,7 @@ import {
   IMAGENET_MOBILENET_ID,
   INSITU_ID,
   buildImagenetMobilenetBytes,
+  buildImagenetRot4Bytes,
   buildInsituBytes,
   findImagenetMobilenetSource,
   readInsituHead,
@@ -138,5 +139,32 @@ describe.skipIf(source === null || head === null)('the in-situ variant: the comm
     expect(entry.embeddingSize).toBe(output);
     expect(manifest.default).not.toBe(INSITU_ID); // a choice, not the default (colour instruments unmeasured)
     await Promise.all([cut.release(), adapted.release()]);
+  });
+});
+
+describe.skipIf(source === null)('the rotation-averaged ImageNet variant', () => {
+  it('equals the mean of the plain model on the four turned images, and a turned image gets the same vector', async () => {
+    const plain = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const rot4 = await ort.InferenceSession.create(buildImagenetRot4Bytes(source!), ONE_THREAD);
+    const N = 224;
+    const x = fixtureTensor(FIXTURE_IMAGES[2].file);
+    // Turned 90° clockwise: out[y][x] = in[N-1-x][y].
+    const turn = (t: Float32Array): Float32Array => {
+      const o = new Float32Array(t.length);
+      for (let c = 0; c < 3; c++) for (let y = 0; y < N; y++) for (let xx = 0; xx < N; xx++) o[c * N * N + y * N + xx] = t[c * N * N + (N - 1 - xx) * N + y];
+      return o;
+    };
+    const views = [x, turn(x), turn(turn(x)), turn(turn(turn(x)))];
+    const run = async (s: ort.InferenceSession, t: Float32Array) => (await s.run({ input: new ort.Tensor('float32', t, [1, 3, N, N]) })).embedding.data as Float32Array;
+    const singles = await Promise.all(views.map((v) => run(plain, v)));
+    const mean = Array.from({ length: 1280 }, (_, j) => singles.reduce((a, s) => a + s[j], 0) / 4);
+    const averaged = await run(rot4, x);
+    const turned = await run(rot4, views[1]);
+    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, j) => Math.abs(v - b[j])));
+    expect(diff(averaged, mean)).toBeLessThan(1e-5);
+    expect(diff(averaged, turned)).toBeLessThan(1e-5);
+    // And the single views really differ (the test would pass trivially otherwise).
+    expect(diff(singles[0], singles[1])).toBeGreaterThan(0.05);
+    await Promise.all([plain.release(), rot4.release()]);
   });
 });

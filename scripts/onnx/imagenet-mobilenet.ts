@@ -234,3 +234,73 @@ export function insituEntry(output: number): Omit<ModelEntry, 'sha256' | 'bytes'
 export function buildInsituBytes(path: string, head: { shape: HeadShape; weights: Uint8Array }): Uint8Array {
   return appendProjectionHead(buildImagenetMobilenetBytes(path), head, `${insituEntry(head.shape.output).name}. ${INSITU_SOURCE}`);
 }
+
+/** The rotation-averaged variant of the default (four passes an image). */
+export const IMAGENET_ROT4_ID = 'mobilenet-v2-1.0-imagenet-int8-rot4';
+
+export const IMAGENET_ROT4_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
+  ...IMAGENET_MOBILENET_ENTRY,
+  id: IMAGENET_ROT4_ID,
+  name: 'MobileNetV2 1.0 (ImageNet, int8), rotation-averaged',
+  file: `${IMAGENET_ROT4_ID}.onnx`,
+  source:
+    `${SOURCE} Rotation-averaged: each image is embedded at 0, 90, 180 and 270 degrees in one batch inside the graph and the ` +
+    'four vectors averaged (as scripts/onnx/rotation-averaging.ts does for the nsfwjs model), so a turned particle gets the same ' +
+    'vector; four times the compute of mobilenet-v2-1.0-imagenet-int8.',
+};
+
+/**
+ * The cut model wrapped to embed each image at four right angles and average (the ModelProto
+ * counterpart of rotation-averaging.ts, which works on the project's own graph description):
+ * Transpose + reversing Slices make the turned copies, Concat batches them (4N), Split + Mean
+ * average per image. Opset 12 ops only.
+ */
+export function withRotationAveragingProto(cut: Uint8Array): Uint8Array {
+  const model: ModelProto = onnx.ModelProto.decode(cut);
+  const graph = model.graph!;
+  const inner = 'input/rotations';
+  const innerOut = 'embedding/rotations';
+  for (const n of graph.node ?? []) {
+    n.input = (n.input ?? []).map((i) => (i === 'input' ? inner : i));
+    n.output = (n.output ?? []).map((o) => (o === 'embedding' ? innerOut : o));
+  }
+  const INT32_MIN = -2147483648;
+  const i32 = (name: string, values: number[]) =>
+    onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT32, int32Data: values });
+  const node = (opType: string, input: string[], output: string[], attribute: Array<Record<string, unknown>> = []) =>
+    onnx.NodeProto.create({ name: `rot/${output[0]}`, opType, input, output, attribute: attribute.map((a) => onnx.AttributeProto.create(a)) });
+  const INTS = onnx.AttributeProto.AttributeType.INTS;
+  const INT = onnx.AttributeProto.AttributeType.INT;
+  const flip = (from: string, to: string, axes: string, k: number) => node('Slice', [from, `rot/starts${k}`, `rot/ends${k}`, `rot/axes${axes}`, `rot/steps${k}`], [to]);
+  const pre = [
+    // 90°: transpose then reverse the columns; 180°: reverse rows and columns; 270°: transpose then reverse rows.
+    node('Transpose', ['input'], ['rot/t'], [{ name: 'perm', type: INTS, ints: [0, 1, 3, 2] }]),
+    flip('rot/t', 'rot/90', '3', 1),
+    flip('input', 'rot/180', '23', 2),
+    flip('rot/t', 'rot/270', '2', 1),
+    node('Concat', ['input', 'rot/90', 'rot/180', 'rot/270'], [inner], [{ name: 'axis', type: INT, i: 0 }]),
+  ];
+  const post = [
+    node('Split', [innerOut], ['rot/e0', 'rot/e90', 'rot/e180', 'rot/e270'], [{ name: 'axis', type: INT, i: 0 }]),
+    node('Mean', ['rot/e0', 'rot/e90', 'rot/e180', 'rot/e270'], ['embedding']),
+  ];
+  graph.node = [...pre, ...(graph.node ?? []), ...post];
+  graph.initializer = [
+    i32('rot/starts1', [-1]),
+    i32('rot/ends1', [INT32_MIN]),
+    i32('rot/steps1', [-1]),
+    i32('rot/starts2', [-1, -1]),
+    i32('rot/ends2', [INT32_MIN, INT32_MIN]),
+    i32('rot/steps2', [-1, -1]),
+    i32('rot/axes3', [3]),
+    i32('rot/axes2', [2]),
+    i32('rot/axes23', [2, 3]),
+    ...(graph.initializer ?? []),
+  ];
+  model.docString = `${IMAGENET_ROT4_ENTRY.name}. ${IMAGENET_ROT4_ENTRY.source}`;
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export function buildImagenetRot4Bytes(path: string): Uint8Array {
+  return withRotationAveragingProto(buildImagenetMobilenetBytes(path));
+}
