@@ -1,6 +1,7 @@
 /**
- * Section "default-model": embedding time of the manifest's default model (the pretrained
- * MobileNetV2 1.4 converted from nsfwjs) beside what it replaces, in one run:
+ * Section "default-model": embedding time of the manifest's default model (the ImageNet
+ * MobileNetV2 1.0 int8, or the nsfwjs MobileNetV2 1.4 where ../shared/models is absent) beside
+ * what it replaces, in one run (the previous default, nsfwjs's, in the browser at 1 thread):
  *  - the browser through the engine's own path (EmbeddingClient → worker → ORT web WASM), 1
  *    thread (page not isolated) and all threads (isolated), at 224² batch 1 (its input size):
  *    the default (uint8-stored weights), and at 1 thread the fp32-weights file and the
@@ -29,6 +30,8 @@ const SECTION = 'default-model';
 const SIZE = 224;
 const mtThreads = (): number => Math.min(cpus().length, 4);
 const FP32_ID = 'mobilenet-v2-1.4-nsfwjs';
+/** The previous default (until 2026-12-04), measured beside the default in the same run. */
+const PREVIOUS_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
 /** The rotation-averaged variant (four passes an image), measured beside the default. */
 const ROT4_ID = 'mobilenet-v2-1.4-nsfwjs-u8-rot4';
 const SMOKE_MODEL = 'resnet-tiny-seeded';
@@ -38,6 +41,7 @@ const ROWS = {
   browserMt: `${SECTION}/224/b1/browser-mt`,
   browserRot4: `${SECTION}/224/b1/browser-1t-rot4`,
   browserFp32: `${SECTION}/224/b1/browser-1t-fp32-file`,
+  browserPrevious: `${SECTION}/224/b1/browser-1t-previous-default`,
   node1t: `${SECTION}/224/b1/ort-node-1t`,
   nodeMt: `${SECTION}/224/b1/ort-node-mt`,
   torch1t: `${SECTION}/224/b1/torch-mobilenet-v2-1.4-1t`,
@@ -117,6 +121,8 @@ export const defaultModelSection: Section = {
     const one = await browserRuns(ctx, ctx.plainUrl, id, files);
     const multi = await browserRuns(ctx, ctx.isolatedUrl, id, files);
     const fp32 = manifest.models.some((m) => m.id === fp32Id) ? await browserRuns(ctx, ctx.plainUrl, fp32Id, []) : undefined;
+    const previousId = cfg.smoke ? SMOKE_MODEL : PREVIOUS_ID;
+    const previous = previousId !== id && manifest.models.some((m) => m.id === previousId) ? await browserRuns(ctx, ctx.plainUrl, previousId, []) : undefined;
     const rot4Id = cfg.smoke ? SMOKE_MODEL : ROT4_ID;
     const rot4 = manifest.models.some((m) => m.id === rot4Id) ? await browserRuns(ctx, ctx.plainUrl, rot4Id, []) : undefined;
 
@@ -163,6 +169,9 @@ export const defaultModelSection: Section = {
     const rot4Label = `224x224 batch 1 [${rot4Id}: rotation-averaged, 4 passes an image]: Chromium, ORT web WASM, 1 thread`;
     if (rot4) row(ROWS.browserRot4, rot4Label, rot4.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(rot4.info, rot4.fixed)}; ratio vs the one-pass default` });
     else rows.push(skippedRow({ id: ROWS.browserRot4, section: SECTION, label: rot4Label, unit: 'ms/image', better: 'lower' }, 'prerequisite', `${rot4Id} not in the manifest`));
+    const previousLabel = `224x224 batch 1 [${previousId}: the previous default]: Chromium, ORT web WASM, 1 thread`;
+    if (previous) row(ROWS.browserPrevious, previousLabel, previous.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(previous.info, previous.fixed)}; ratio < 1: the default is faster per image` });
+    else rows.push(skippedRow({ id: ROWS.browserPrevious, section: SECTION, label: previousLabel, unit: 'ms/image', better: 'lower' }, 'prerequisite', previousId === id ? `${previousId} is the default (../shared/models absent)` : `${previousId} not in the manifest`));
     const fp32Label = `224x224 batch 1 [${fp32Id}, fp32 weights file]: Chromium, ORT web WASM, 1 thread`;
     if (fp32) row(ROWS.browserFp32, fp32Label, fp32.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(fp32.info, fp32.fixed)}; vs the uint8-weight default file: same network, ratio ~1 expected` });
     else rows.push(skippedRow({ id: ROWS.browserFp32, section: SECTION, label: fp32Label, unit: 'ms/image', better: 'lower' }, 'prerequisite', `${fp32Id} not in the manifest`));

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
+import { decode as decodePng } from 'fast-png';
 import { decodeTiff } from '../src/embedding/decode-tiff.ts';
 import type { Pixels } from '../src/embedding/pixels.ts';
 import { ROOT } from './common.ts';
@@ -15,7 +16,7 @@ import { ROOT } from './common.ts';
 /** The development set of the issue: 480 real plankton crops, 12 classes, never committed. */
 export const NDSB_DEV_DIR = process.env.NDSB_DEV_DIR ?? resolve(ROOT, '..', 'shared', 'fixtures', 'ndsb-dev');
 
-const EXTENSIONS = new Set(['.jpg', '.jpeg', '.tif', '.tiff']);
+const EXTENSIONS = new Set(['.jpg', '.jpeg', '.tif', '.tiff', '.png']);
 
 export interface LabelledImage {
   /** Path relative to the dataset folder, `<class>/<file>`. */
@@ -68,7 +69,7 @@ export function readDataset(dir: string): Dataset {
     const files = readdirSync(join(dir, className))
       .filter((f) => EXTENSIONS.has(extname(f).toLowerCase()))
       .sort();
-    if (files.length < 2) throw new Error(`--quality: class folder ${join(dir, className)} has ${files.length} image(s); each class needs at least 2 (JPEG or TIFF)`);
+    if (files.length < 2) throw new Error(`--quality: class folder ${join(dir, className)} has ${files.length} image(s); each class needs at least 2 (JPEG, PNG or TIFF)`);
     for (const f of files) {
       const file = `${className}/${f}`;
       images.push({ file, className, group: groups.get(file) });
@@ -97,6 +98,7 @@ async function decode(dir: string, file: string): Promise<Pixels> {
   if (ext === '.tif' || ext === '.tiff') {
     return decodeTiff(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   }
+  if (ext === '.png') return decodePngPixels(bytes);
   const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   // jpeg-js always gives RGBA with opaque alpha; drop alpha so nothing is composited.
   const rgb = new Uint8Array(img.width * img.height * 3);
@@ -106,4 +108,34 @@ async function decode(dir: string, file: string): Promise<Pixels> {
     rgb[i + 2] = img.data[j + 2];
   }
   return { width: img.width, height: img.height, channels: 3, bitDepth: 8, data: rgb };
+}
+
+/**
+ * PNG → Pixels with fast-png (8 or 16 bits, grey, grey+alpha, RGB, RGBA, palette). Grey+alpha
+ * becomes RGBA (the engine composites alpha); a palette is expanded to RGB(A).
+ */
+function decodePngPixels(bytes: Uint8Array): Pixels {
+  const png = decodePng(bytes);
+  const { width, height } = png;
+  const n = width * height;
+  const bitDepth = png.depth === 16 ? 16 : 8;
+  if (png.depth !== 8 && png.depth !== 16 && !png.palette) throw new Error(`PNG bit depth ${png.depth} is not supported (8 or 16)`);
+  if (png.palette) {
+    const entries = png.palette;
+    const channels = entries[0]?.length === 4 ? 4 : 3;
+    const data = new Uint8Array(n * channels);
+    const index = png.data as Uint8Array;
+    for (let i = 0; i < n; i++) data.set(entries[index[i]] ?? [0, 0, 0], i * channels);
+    return { width, height, channels, bitDepth: 8, data } as Pixels;
+  }
+  if (png.channels === 2) {
+    const src = png.data;
+    const data = bitDepth === 16 ? new Uint16Array(n * 4) : new Uint8Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = src[i * 2];
+      data[i * 4 + 3] = src[i * 2 + 1];
+    }
+    return { width, height, channels: 4, bitDepth, data } as Pixels;
+  }
+  return { width, height, channels: png.channels as 1 | 3 | 4, bitDepth, data: png.data } as Pixels;
 }

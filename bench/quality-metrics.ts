@@ -72,7 +72,12 @@ export interface DrawResult {
   scored: ScoredSuggestion[];
   /** Head that answered the class control. */
   head: string;
+  /** Class accuracy on the first `FIRST_OPENS` unlabelled items in a seeded random order (the first tasks a person opens). */
+  firstOpensAccuracy: number;
 }
+
+/** How many opened tasks the fresh-browser row scores (issue 17: "its first 10 opens"). */
+export const FIRST_OPENS = 10;
 
 /**
  * One draw: n labelled items per class (fewer when a class is small: at least one stays
@@ -86,7 +91,16 @@ export async function learnerDraw(
   groups: readonly (string | undefined)[] | undefined,
   n: number,
   seed: number,
-  options: { k?: number; probe?: boolean } = {},
+  options: {
+    k?: number;
+    probe?: boolean;
+    /**
+     * What the scaling and clusters are fitted on: "all" (a pre-annotated browser: every task
+     * embedded) or "labelled" (a colleague's fresh browser: only the team's labelled images
+     * embedded yet).
+     */
+    fitOn?: 'all' | 'labelled';
+  } = {},
 ): Promise<DrawResult> {
   const rng = createRng(seed);
   const byClass = classes.map(() => [] as number[]);
@@ -104,7 +118,10 @@ export async function learnerDraw(
   const controls: ChoicesControl[] = [{ name: 'class', labels: [...classes], multiple: false }];
   if (groups) controls.push(organism.control);
   const learner = new Learner(null, { project: 'bench', modelId: 'bench', dim: rows[0].length, controls, k: options.k ?? PLUGIN_K, probe: options.probe });
-  await learner.refit(rows as Float32Array[]);
+  const fitRows = options.fitOn === 'labelled' ? [...labelled].map((i) => rows[i]) : (rows as Float32Array[]);
+  // The learner needs at least k embeddings to fit its clusters; fewer labels than that and it
+  // works without clusters (k-means is not needed by the probe and kNN heads).
+  if (fitRows.length >= (options.k ?? PLUGIN_K)) await learner.refit(fitRows);
   for (const i of labelled) {
     const l: Record<string, string[]> = { class: [classes[labels[i]]] };
     if (groups) l.organism_type = [groups[i] === 'living' ? organism.living : organism.nonLiving];
@@ -129,7 +146,15 @@ export async function learnerDraw(
     }
   }
   const head = learner.toState().controls.class.head;
-  return { accuracy: right / total, livingAccuracy: groups ? livingRight / total : undefined, scored, head };
+  // The first tasks opened: a seeded order of the unlabelled items (the same rng stream per seed).
+  const unlabelled = rows.map((_, i) => i).filter((i) => !labelled.has(i));
+  for (let i = unlabelled.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [unlabelled[i], unlabelled[j]] = [unlabelled[j], unlabelled[i]];
+  }
+  const opens = unlabelled.slice(0, FIRST_OPENS);
+  const firstRight = opens.filter((i) => learner.suggest(rows[i]).find((s) => s.control === 'class')?.choices[0] === classes[labels[i]]).length;
+  return { accuracy: right / total, livingAccuracy: groups ? livingRight / total : undefined, scored, head, firstOpensAccuracy: firstRight / opens.length };
 }
 
 export interface ReliabilityBin {
@@ -157,4 +182,38 @@ export function calibration(scored: readonly ScoredSuggestion[], bins = 10): { e
     ece += (b.count / scored.length) * Math.abs(b.accuracy - b.meanScore);
   }
   return { ece, table };
+}
+
+/**
+ * Living vs non-living accuracy of a constant answer (the larger group among the unlabelled
+ * items) on the same draw as `learnerDraw` with the same seed: the floor a useful suggestion
+ * must beat.
+ */
+export function majorityGroupAccuracy(
+  classes: readonly string[],
+  labels: readonly number[],
+  groups: readonly (string | undefined)[],
+  n: number,
+  seed: number,
+): number {
+  const rng = createRng(seed);
+  const byClass = classes.map(() => [] as number[]);
+  labels.forEach((l, i) => byClass[l].push(i));
+  const labelled = new Set<number>();
+  for (const members of byClass) {
+    const shuffled = [...members];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const i of shuffled.slice(0, Math.min(n, members.length - 1))) labelled.add(i);
+  }
+  let living = 0;
+  let total = 0;
+  groups.forEach((g, i) => {
+    if (labelled.has(i)) return;
+    total++;
+    if (g === 'living') living++;
+  });
+  return Math.max(living, total - living) / total;
 }

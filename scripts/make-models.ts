@@ -1,8 +1,14 @@
 /**
  * Generates the project's ONNX models and their `models/manifest.json` entries, in TypeScript,
  * without Python or a download: the seeded-weight ResNets (built from a PRNG), and the
- * pretrained default model, converted from the nsfwjs npm package in node_modules
- * (scripts/onnx/nsfwjs-models.ts).
+ * pretrained MobileNetV2 1.4 converted from the nsfwjs npm package in node_modules
+ * (scripts/onnx/nsfwjs-models.ts), and the default model: the ImageNet MobileNetV2 1.0 int8 copied
+ * from ../shared/models (or $SHARED_MODELS_DIR) and cut before its classifier
+ * (scripts/onnx/imagenet-mobilenet.ts).
+ *
+ * Without ../shared/models (a fresh machine with only the npm registry) the ImageNet model cannot
+ * be made (it is never downloaded): its entry is left out of the manifest, the nsfwjs model is the
+ * default, and a message says where to put the file. `npm install && npm start` works either way.
  *
  *   npx tsx scripts/make-models.ts              # (re)write the models and their manifest entries
  *   npx tsx scripts/make-models.ts --if-missing # skip models already present with the manifest's hash
@@ -21,7 +27,22 @@ import { CALIBRATION_TABLE_PATH, calibrate, serialiseTable } from './onnx/int8-c
 import { encodeModel } from './onnx/onnx-graph.ts';
 import { buildResNet } from './onnx/resnet-builder.ts';
 import { mergeManifest, readManifest, serialiseManifest, writeFileAtomic } from './onnx/manifest-file.ts';
-import { NSFWJS_MODELS, buildConvertedModelBytes } from './onnx/nsfwjs-models.ts';
+import { NSFWJS_MODELS, PRETRAINED_DEFAULT_ID, buildConvertedModelBytes } from './onnx/nsfwjs-models.ts';
+import {
+  IMAGENET_MOBILENET_ENTRY,
+  IMAGENET_MOBILENET_ID,
+  IMAGENET_MOBILENET_SOURCE_FILE,
+  IMAGENET_ROT4_ENTRY,
+  IMAGENET_ROT4_ID,
+  INSITU_ID,
+  buildImagenetMobilenetBytes,
+  buildImagenetRot4Bytes,
+  buildInsituBytes,
+  findImagenetMobilenetSource,
+  insituEntry,
+  readInsituHead,
+  sharedModelsDir,
+} from './onnx/imagenet-mobilenet.ts';
 
 const OPTIONS = ['--if-missing', '--calibrate', '--help'] as const;
 
@@ -59,6 +80,45 @@ async function main(argv: string[]): Promise<void> {
     ...GENERATED_MODELS.map((model) => ({ entry: model.entry, build: () => buildModelBytes(model) })),
     ...NSFWJS_MODELS.map((model) => ({ entry: model.entry, build: () => buildConvertedModelBytes(model) })),
   ];
+  const imagenetSource = findImagenetMobilenetSource();
+  const imagenetPath = join(modelsDir, IMAGENET_MOBILENET_ENTRY.file);
+  const imagenetKnown = current?.models.find((m) => m.id === IMAGENET_MOBILENET_ID);
+  // Already made here earlier (the shared folder may since have gone): keep it if the hash holds.
+  const imagenetOnDisk =
+    imagenetKnown !== undefined && existsSync(imagenetPath) && sha256Hex(readFileSync(imagenetPath)) === imagenetKnown.sha256;
+  const imagenetAvailable = imagenetSource !== null || (ifMissing && imagenetOnDisk);
+  const rot4Known = current?.models.find((m) => m.id === IMAGENET_ROT4_ID);
+  const rot4Path = join(modelsDir, IMAGENET_ROT4_ENTRY.file);
+  const rot4OnDisk = rot4Known !== undefined && existsSync(rot4Path) && sha256Hex(readFileSync(rot4Path)) === rot4Known.sha256;
+  const rot4Available = imagenetSource !== null || (ifMissing && rot4OnDisk);
+  const needSource = (): string => {
+    if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
+    return imagenetSource;
+  };
+  if (imagenetAvailable) catalogue.push({ entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) });
+  if (rot4Available) catalogue.push({ entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) });
+  // The in-situ variant: the same file plus the committed head (scripts/adapt/).
+  const head = readInsituHead();
+  const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
+  const insituPath = head ? join(modelsDir, insituEntry(head.shape.output).file) : '';
+  const insituOnDisk = head !== null && insituKnown !== undefined && existsSync(insituPath) && sha256Hex(readFileSync(insituPath)) === insituKnown.sha256;
+  const insituAvailable = head !== null && (imagenetSource !== null || (ifMissing && insituOnDisk));
+  if (insituAvailable) {
+    catalogue.push({
+      entry: insituEntry(head.shape.output),
+      build: () => {
+        if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
+        return buildInsituBytes(imagenetSource, head);
+      },
+    });
+  }
+  if (!imagenetAvailable) {
+    console.log(
+      `make-models: ${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()} (set SHARED_MODELS_DIR to its folder): ` +
+        `the default model is ${PRETRAINED_DEFAULT_ID} (nsfwjs, from npm) instead of ${IMAGENET_MOBILENET_ID}, ` +
+        'which embeds plankton better (models/README.md). Put the file there and run `npm run models` to switch.',
+    );
+  }
   for (const model of catalogue) {
     const path = join(modelsDir, model.entry.file);
     const known = current?.models.find((m) => m.id === model.entry.id);
@@ -78,7 +138,16 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${model.entry.file}: ${bytes.byteLength} bytes, sha256 ${entry.sha256} (${ms} ms)`);
   }
 
-  const next = serialiseManifest(mergeManifest(current, entries, DEFAULT_MODEL_ID));
+  // The two built-in defaults follow what could be made; a user's own default is kept.
+  const preferred = imagenetAvailable ? DEFAULT_MODEL_ID : PRETRAINED_DEFAULT_ID;
+  const base = current && {
+    ...current,
+    models: current.models.filter(
+      (m) => (m.id !== IMAGENET_MOBILENET_ID || imagenetAvailable) && (m.id !== IMAGENET_ROT4_ID || rot4Available) && (m.id !== INSITU_ID || insituAvailable),
+    ),
+    default: [DEFAULT_MODEL_ID, PRETRAINED_DEFAULT_ID].includes(current.default) ? preferred : current.default,
+  };
+  const next = serialiseManifest(mergeManifest(base, entries, preferred));
   const before = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '';
   if (next !== before) {
     writeFileAtomic(manifestPath, next);

@@ -13,10 +13,16 @@ export type ResizeMode =
   /** Fixed square size: scale both sides to `size`, ignoring aspect ratio. */
   | { size: number; fit: 'stretch' }
   /**
-   * Fixed square size: centre the image on a white square of side max(W, H) (aspect kept,
-   * nothing cut), then scale to `size`. White because the crops are dark objects on light ground.
+   * Fixed square size: centre the image on a square of side max(W, H) (aspect kept, nothing
+   * cut), then scale to `size`. `background` fills the margin: "white" (the default, for the
+   * nsfwjs models measured that way) or "border": the median of the image's own outermost
+   * pixels per channel, so a FlowCam crop on grey or a dark-field crop on black is padded with
+   * its own background instead of a white frame the network would read as an edge.
    */
-  | { size: number; fit: 'pad' };
+  | { size: number; fit: 'pad'; background?: PadBackground };
+
+/** What fills a padded margin (see ResizeMode "pad"). */
+export type PadBackground = 'white' | 'border';
 
 /** Pixel value scaling after decoding. */
 export type NormaliseMode =

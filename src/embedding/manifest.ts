@@ -4,12 +4,13 @@
  * swapped file is reported by name instead of failing deep inside onnxruntime.
  */
 import { EngineError } from './engine-errors.ts';
-import type { ModelEntry, ModelManifest, PreprocessSpec, ResizeMode } from './manifest-types.ts';
+import type { ModelEntry, ModelManifest, PadBackground, PreprocessSpec, ResizeMode } from './manifest-types.ts';
 import { sha256Hex } from '../store/sha256.ts';
 
 const NORMALISE_VALUES = ['unit', 'imagenet'] as const;
 const HIGH_BIT_DEPTH_VALUES = ['max'] as const;
 const FIT_VALUES = ['crop', 'stretch', 'pad'] as const;
+const PAD_BACKGROUND_VALUES: readonly PadBackground[] = ['white', 'border'];
 
 function fail(message: string): never {
   throw new EngineError('manifest-invalid', message);
@@ -17,12 +18,21 @@ function fail(message: string): never {
 
 function checkResize(value: unknown, where: string): ResizeMode {
   if (value === 'native') return 'native';
-  const r = value as { size?: unknown; fit?: unknown } | null;
+  const r = value as { size?: unknown; fit?: unknown; background?: unknown } | null;
   if (r && typeof r === 'object' && Number.isInteger(r.size) && (r.size as number) > 0 &&
       FIT_VALUES.includes(r.fit as (typeof FIT_VALUES)[number])) {
-    return { size: r.size as number, fit: r.fit as (typeof FIT_VALUES)[number] };
+    const size = r.size as number;
+    const fit = r.fit as (typeof FIT_VALUES)[number];
+    if (fit !== 'pad' || r.background === undefined) {
+      if (r.background !== undefined) fail(`${where}.resize.background applies to "fit": "pad" only, got ${JSON.stringify(value)}`);
+      return { size, fit } as ResizeMode;
+    }
+    if (!PAD_BACKGROUND_VALUES.includes(r.background as PadBackground)) {
+      fail(`${where}.resize.background must be one of ${PAD_BACKGROUND_VALUES.join(', ')}, got ${JSON.stringify(r.background)}`);
+    }
+    return { size, fit, background: r.background as PadBackground };
   }
-  return fail(`${where}.resize must be "native" or {"size": <positive integer>, "fit": "crop" | "stretch" | "pad"}, got ${JSON.stringify(value)}`);
+  return fail(`${where}.resize must be "native" or {"size": <positive integer>, "fit": "crop" | "stretch" | "pad" (+ "background": "white" | "border")}, got ${JSON.stringify(value)}`);
 }
 
 function checkPreprocess(value: unknown, where: string): PreprocessSpec {

@@ -12,6 +12,7 @@ import type * as OrtTypes from 'onnxruntime-web';
 import { EngineError } from './engine-errors.ts';
 import type { ModelEntry } from './manifest-types.ts';
 import { SerialQueue } from './serial-queue.ts';
+import { bufferLimitsOf, chunk, firstBadVector, maxBatchFor, requestDeviceWithAdapterLimits, type BufferLimits } from './webgpu-limits.ts';
 
 export type OrtModule = typeof OrtTypes;
 export type Backend = 'webgpu' | 'wasm';
@@ -33,6 +34,8 @@ export interface SessionInfo {
   backend: Backend;
   threads: number;
   createMs: number;
+  /** WebGPU only: the device's buffer limits, which bound the batch size (webgpu-limits.ts). */
+  gpuLimits?: BufferLimits;
 }
 
 /** A loaded model; `run` batches same-size images into one ORT call. */
@@ -59,6 +62,17 @@ export class EmbeddingSession {
     // We are already in a worker: ORT's own proxy worker would add a second hop for nothing.
     ort.env.wasm.proxy = false;
     const started = performance.now();
+    let gpuLimits: BufferLimits | undefined;
+    if (options.backend === 'webgpu') {
+      // Our own device with the adapter's real buffer limits (not WebGPU's 128 MiB default).
+      try {
+        const device = await requestDeviceWithAdapterLimits((navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu);
+        if (device) (ort.env.webgpu as { device: unknown }).device = device;
+        gpuLimits = bufferLimitsOf(device);
+      } catch (error) {
+        throw new EngineError('webgpu-failed', `WebGPU device with the adapter's limits failed: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
     let session: OrtTypes.InferenceSession;
     try {
       session = await ort.InferenceSession.create(new Uint8Array(modelBytes), {
@@ -78,16 +92,38 @@ export class EmbeddingSession {
         `${entry.file} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}], ` +
         `but the manifest names input "${entry.inputName}" and output "${entry.outputName}"; fix the manifest entry`);
     }
-    const info: SessionInfo = { backend: options.backend, threads: options.threads, createMs: performance.now() - started };
+    const info: SessionInfo = {
+      backend: options.backend,
+      threads: options.threads,
+      createMs: performance.now() - started,
+      ...(gpuLimits ? { gpuLimits } : {}),
+    };
     return new EmbeddingSession(ort, session, entry, info);
   }
 
   /**
    * Embed a batch of CHW tensors that share one height and width. Returns one vector per
-   * input, in order. A fresh input tensor is built for every run (ORT may take ownership).
+   * input, in order. On WebGPU the batch is split so no tensor exceeds the device's buffer
+   * limits; every vector is checked (finite, non-zero) before it is returned.
    */
   run(batch: Float32Array[], height: number, width: number): Promise<Float32Array[]> {
     return this.queue.run(async () => {
+      const size = this.info.gpuLimits ? maxBatchFor(this.info.gpuLimits, height, width) : batch.length;
+      const vectors: Float32Array[] = [];
+      for (const part of chunk(batch, Math.max(1, size))) vectors.push(...(await this.runOnce(part, height, width)));
+      const bad = firstBadVector(vectors);
+      if (bad >= 0) {
+        throw new EngineError(this.info.backend === 'webgpu' ? 'webgpu-failed' : 'model-invalid',
+          `${this.entry.file} returned a non-finite or all-zero embedding for image ${bad + 1} of ${vectors.length} on ${this.info.backend}; ` +
+          (this.info.backend === 'webgpu' ? 'turn WebGPU off (webgpu: false) to use WASM' : 'the model file may be damaged: run `npm run models`'));
+      }
+      return vectors;
+    });
+  }
+
+  /** One ORT run. A fresh input tensor is built for every run (ORT may take ownership). */
+  private async runOnce(batch: Float32Array[], height: number, width: number): Promise<Float32Array[]> {
+    {
       const n = batch.length;
       const plane = 3 * height * width;
       const input = new Float32Array(n * plane);
@@ -108,7 +144,7 @@ export class EmbeddingSession {
       for (let i = 0; i < n; i++) vectors.push(data.slice(i * size, (i + 1) * size));
       for (const value of Object.values(outputs)) value.dispose?.();
       return vectors;
-    });
+    }
   }
 
   release(): Promise<void> {

@@ -192,3 +192,33 @@ describe('preprocess: pad to a square on white', () => {
     );
   });
 });
+
+describe('preprocess: pad with the image border colour (background "border")', () => {
+  it('fills the margin with the per-channel median of the outermost pixels, colour kept', () => {
+    // 6 x 2 FlowCam-like crop: grey-green ground (120, 130, 110) with a dark particle touching
+    // the top edge at two pixels; the median ignores the particle.
+    const crop = rgb8(6, 2, (x, y) => (y === 0 && (x === 2 || x === 3) ? [10, 20, 30] : [120, 130, 110]));
+    const t = preprocess(crop, { ...unitNative, resize: { size: 6, fit: 'pad', background: 'border' } });
+    expect([t.width, t.height]).toEqual([6, 6]);
+    const at = (c: number, x: number, y: number): number => t.data[c * 36 + y * 6 + x];
+    // Top margin rows (y 0, 1) and bottom (y 4, 5): the ground colour, per channel.
+    for (const y of [0, 1, 4, 5]) {
+      expect([at(0, 0, y), at(1, 0, y), at(2, 0, y)]).toEqual([120, 130, 110].map((v) => Math.fround(v / 255)));
+    }
+    // The particle is still there, dark, in the middle band.
+    expect(at(0, 2, 2)).toBeCloseTo(10 / 255, 6);
+    // White stays the default for entries that do not ask for "border".
+    const white = preprocess(crop, { ...unitNative, resize: { size: 6, fit: 'pad' } });
+    expect(white.data[0]).toBe(1);
+  });
+
+  it('a black dark-field ground pads black; 16-bit greyscale pads with its own (max-scaled) ground', () => {
+    const dark = rgb8(2, 4, (x, y) => (y === 1 ? [200, 200, 200] : [0, 0, 0]));
+    const t = preprocess(dark, { ...unitNative, resize: { size: 4, fit: 'pad', background: 'border' } });
+    expect(t.data[0]).toBe(0); // top-left margin: black, not white
+    const grey16: Pixels = { width: 3, height: 1, channels: 1, bitDepth: 16, data: Uint16Array.of(1000, 4000, 1000) };
+    const g = preprocess(grey16, { ...unitNative, resize: { size: 3, fit: 'pad', background: 'border' } });
+    // 3 x 1 → 3 x 3; the ring is the whole row (1000, 4000, 1000): median 1000 / max 4000.
+    expect(g.data[0]).toBeCloseTo(0.25, 6);
+  });
+});

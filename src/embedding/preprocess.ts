@@ -9,8 +9,9 @@
  *     `{size, fit: "crop"}` resamples the centred square of side min(W, H) to size x size
  *     (one resampling: the same as scaling the short side to `size` and centre-cropping,
  *     without the intermediate rounding); `{size, fit: "stretch"}` resamples to size x size;
- *     `{size, fit: "pad"}` centres the image on a white square of side max(W, H), then
- *     resamples that square to size x size (aspect kept, nothing cut off);
+ *     `{size, fit: "pad"}` centres the image on a square of side max(W, H), then resamples
+ *     that square to size x size (aspect kept, nothing cut off); the margin is white, or with
+ *     `background: "border"` the per-channel median of the image's outermost pixels;
  *  3. normalise: "unit" leaves 0..1; "imagenet" applies (x - mean) / std per channel.
  * Compositing happens before resizing so transparent pixels' colours never bleed into edges.
  */
@@ -193,7 +194,9 @@ export function normalise(data: Float32Array, mode: NormaliseMode): void {
 export function preprocess(pixels: Pixels, spec: PreprocessSpec): PreprocessedTensor {
   const size = outputSize(pixels.width, pixels.height, spec.resize);
   if (spec.resize !== 'native' && spec.resize.fit === 'pad') {
-    const square = padToSquare(toUnitRgb(pixels, spec.highBitDepth), pixels.width, pixels.height);
+    const rgb = toUnitRgb(pixels, spec.highBitDepth);
+    const fill = spec.resize.background === 'border' ? borderMedian(rgb, pixels.width, pixels.height) : WHITE;
+    const square = padToSquare(rgb, pixels.width, pixels.height, fill);
     let data = square.data;
     if (square.side !== size.width) data = resizeBilinear(data, square.side, square.side, 3, size.width, size.height);
     normalise(data, spec.normalise);
@@ -213,14 +216,49 @@ export function preprocess(pixels: Pixels, spec: PreprocessSpec): PreprocessedTe
   return { data, width: size.width, height: size.height };
 }
 
+const WHITE: readonly [number, number, number] = [1, 1, 1];
+
 /**
- * Planar RGB 0..1 centred on a white (1.0) square of side max(width, height); the odd pixel of
- * an odd margin goes to the right / bottom. Returns the input itself when already square.
+ * Per-channel median of the image's outermost ring of pixels (planar RGB 0..1): the background
+ * colour of a crop (FlowCam grey, dark-field black, white), robust to a particle that touches
+ * the edge on one side. Median rather than mean so a cut-off particle does not tint the margin.
  */
-export function padToSquare(data: Float32Array, width: number, height: number): { data: Float32Array; side: number } {
+export function borderMedian(data: Float32Array, width: number, height: number): [number, number, number] {
+  const plane = width * height;
+  const ring: number[] = [];
+  for (let x = 0; x < width; x++) {
+    ring.push(x);
+    if (height > 1) ring.push((height - 1) * width + x);
+  }
+  for (let y = 1; y < height - 1; y++) {
+    ring.push(y * width);
+    if (width > 1) ring.push(y * width + width - 1);
+  }
+  const values = new Float32Array(ring.length);
+  const median = (c: number): number => {
+    for (let i = 0; i < ring.length; i++) values[i] = data[c * plane + ring[i]];
+    values.sort();
+    const mid = values.length >> 1;
+    return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  };
+  return [median(0), median(1), median(2)];
+}
+
+/**
+ * Planar RGB 0..1 centred on a square of side max(width, height) filled with `fill` (white by
+ * default); the odd pixel of an odd margin goes to the right / bottom. Returns the input itself
+ * when already square.
+ */
+export function padToSquare(
+  data: Float32Array,
+  width: number,
+  height: number,
+  fill: readonly [number, number, number] = WHITE,
+): { data: Float32Array; side: number } {
   const side = Math.max(width, height);
   if (width === height) return { data, side };
-  const out = new Float32Array(3 * side * side).fill(1);
+  const out = new Float32Array(3 * side * side);
+  for (let c = 0; c < 3; c++) out.fill(fill[c], c * side * side, (c + 1) * side * side);
   const x0 = Math.floor((side - width) / 2);
   const y0 = Math.floor((side - height) / 2);
   for (let c = 0; c < 3; c++) {

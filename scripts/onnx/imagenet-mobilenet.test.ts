@@ -1,0 +1,170 @@
+/**
+ * The default model cut from the shared ImageNet MobileNetV2 1.0 int8: deterministic bytes pinned
+ * by the manifest, 1280-d pooled features, batch-independent, and the cut really is "the pooled
+ * tensor before the classifier": the original graph's 1000 ImageNet logits equal the classifier
+ * weights applied to our features (within int8 rounding). Skipped only when ../shared/models
+ * (or $SHARED_MODELS_DIR) lacks the file.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { preprocess } from '../../src/embedding/preprocess.ts';
+import { FIXTURE_IMAGES } from './fixture-images.ts';
+import {
+  IMAGENET_MOBILENET_ENTRY,
+  IMAGENET_MOBILENET_ID,
+  INSITU_ID,
+  buildImagenetMobilenetBytes,
+  buildImagenetRot4Bytes,
+  buildInsituBytes,
+  findImagenetMobilenetSource,
+  readInsituHead,
+} from './imagenet-mobilenet.ts';
+import { sha256Hex } from './generated-models.ts';
+import { readManifest } from './manifest-file.ts';
+import { readPngRgb } from './png-reader.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const source = findImagenetMobilenetSource();
+const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+
+function fixtureTensor(file: string): Float32Array {
+  const png = readPngRgb(readFileSync(`${ROOT}src/embedding/fixtures/${file}`));
+  return preprocess({ width: png.width, height: png.height, channels: 3, bitDepth: 8, data: png.rgb }, IMAGENET_MOBILENET_ENTRY.preprocess).data;
+}
+
+describe.skipIf(source === null)('ImageNet MobileNetV2 1.0 int8, cut before the classifier', () => {
+  it('is deterministic and matches the manifest entry; the manifest names it the default', () => {
+    const a = buildImagenetMobilenetBytes(source!);
+    const b = buildImagenetMobilenetBytes(source!);
+    expect(sha256Hex(a)).toBe(sha256Hex(b));
+    const manifest = readManifest(`${ROOT}models/manifest.json`)!;
+    const entry = manifest.models.find((m) => m.id === IMAGENET_MOBILENET_ID)!;
+    expect(entry.sha256).toBe(sha256Hex(a));
+    expect(entry.bytes).toBe(a.byteLength);
+    expect(manifest.default).toBe(IMAGENET_MOBILENET_ID);
+    // The classifier's weights are gone from the file (1000 x 1280 int8 = 1.28 MB of 3.66 MB).
+    expect(a.byteLength).toBeLessThan(2_500_000);
+  });
+
+  it('gives finite 1280-d features; an image in a batch of three equals the image alone', async () => {
+    const session = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const images = FIXTURE_IMAGES.slice(0, 3).map((f) => fixtureTensor(f.file));
+    const batch = new Float32Array(images.length * images[0].length);
+    images.forEach((t, i) => batch.set(t, i * t.length));
+    const out = (await session.run({ input: new ort.Tensor('float32', batch, [images.length, 3, 224, 224]) })).embedding;
+    expect(out.dims).toEqual([images.length, 1280]);
+    const all = out.data as Float32Array;
+    expect(all.every((v) => Number.isFinite(v) && v >= 0)).toBe(true); // averages of ReLU6 outputs
+    const alone = (await session.run({ input: new ort.Tensor('float32', images[1], [1, 3, 224, 224]) })).embedding.data as Float32Array;
+    expect(Array.from(all.subarray(1280, 2560))).toEqual(Array.from(alone));
+    // Different images, different vectors.
+    expect(Array.from(all.subarray(0, 1280))).not.toEqual(Array.from(alone));
+    await session.release();
+  });
+
+  it('the features are what the original classifier reads: W·features + b equals its logits', async () => {
+    const original = new Uint8Array(readFileSync(source!));
+    const model = onnxProto.onnx.ModelProto.decode(original);
+    const init = (name: string) => model.graph!.initializer!.find((t) => t.name === name)!;
+    const scalar = (name: string): number => {
+      const t = init(name);
+      if (t.floatData?.length) return t.floatData[0];
+      if (t.int32Data?.length) return t.int32Data[0];
+      const raw = Uint8Array.from(t.rawData!);
+      if (t.dataType === onnxProto.onnx.TensorProto.DataType.FLOAT) return new DataView(raw.buffer).getFloat32(0, true);
+      if (t.dataType === onnxProto.onnx.TensorProto.DataType.INT8) return new Int8Array(raw.buffer)[0];
+      return raw[0];
+    };
+    const w = init('classifier.1.weight_quantized');
+    // Per output column: 1000 scales (float_data) and 1000 int8 zero points (int32_data).
+    const wScale = init('classifier.1.weight_scale').floatData!;
+    const wZero = init('classifier.1.weight_zero_point').int32Data!;
+    const wSigned = w.dataType === onnxProto.onnx.TensorProto.DataType.INT8;
+    const wRaw = Uint8Array.from(w.rawData!);
+    const wq = wSigned ? new Int8Array(wRaw.buffer) : wRaw;
+    const b = init('classifier.1.bias_quantized');
+    const bq = Uint8Array.from(b.rawData!); // uint8 with its own zero point in this file
+    const bScale = scalar('classifier.1.bias_scale');
+    const bZero = scalar('classifier.1.bias_zero_point');
+    const dims = w.dims!.map(Number); // [1280, 1000] (MatMul layout)
+    expect(dims).toEqual([1280, 1000]);
+
+    const x = fixtureTensor(FIXTURE_IMAGES[0].file);
+    const full = await ort.InferenceSession.create(original, ONE_THREAD);
+    const logits = (await full.run({ input: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).output.data as Float32Array;
+    const cut = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const f = (await cut.run({ input: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).embedding.data as Float32Array;
+    let worst = 0;
+    let scale = 0;
+    for (let k = 0; k < 1000; k++) {
+      let s = (bq[k] - bZero) * bScale;
+      for (let i = 0; i < 1280; i++) s += f[i] * (wq[i * 1000 + k] - wZero[k]) * wScale[k];
+      worst = Math.max(worst, Math.abs(s - logits[k]));
+      scale = Math.max(scale, Math.abs(logits[k]));
+    }
+    // The original requantises the logits to uint8 (0.16 per step, twice); we compute in float.
+    console.log(`classifier on the cut features vs the original logits: max abs diff ${worst.toFixed(3)} (logits up to ${scale.toFixed(1)})`);
+    expect(worst).toBeLessThan(0.5);
+    await Promise.all([full.release(), cut.release()]);
+  });
+});
+
+const head = readInsituHead();
+describe.skipIf(source === null || head === null)('the in-situ variant: the committed head appended to the cut model', () => {
+  it('computes s + Relu(s·W1 + b1)·W2 + b2 on the backbone features (s standardised), as train_head.py defines', async () => {
+    const { input, hidden, output } = head!.shape;
+    const f32 = new Float32Array(head!.weights.slice().buffer);
+    let o = 0;
+    const take = (n: number): Float32Array => f32.subarray(o, (o += n));
+    const [mu, invSd, w1, b1, w2, b2] = [take(input), take(input), take(input * hidden), take(hidden), take(hidden * output), take(output)];
+    const x = fixtureTensor(FIXTURE_IMAGES[1].file);
+    const cut = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const adapted = await ort.InferenceSession.create(buildInsituBytes(source!, head!), ONE_THREAD);
+    const f = (await cut.run({ input: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).embedding.data as Float32Array;
+    const got = (await adapted.run({ input: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).embedding.data as Float32Array;
+    const s = Array.from(f, (v, i) => (v - mu[i]) * invSd[i]);
+    const h = Array.from({ length: hidden }, (_, k) => Math.max(0, s.reduce((a, v, i) => a + v * w1[i * hidden + k], b1[k])));
+    let worst = 0;
+    for (let j = 0; j < output; j++) {
+      const want = s[j] + h.reduce((a, v, k) => a + v * w2[k * output + j], b2[j]);
+      worst = Math.max(worst, Math.abs(want - got[j]));
+    }
+    expect(got.length).toBe(output);
+    expect(worst).toBeLessThan(1e-3);
+    const manifest = readManifest(`${ROOT}models/manifest.json`)!;
+    const entry = manifest.models.find((m) => m.id === INSITU_ID)!;
+    expect(entry.embeddingSize).toBe(output);
+    expect(manifest.default).not.toBe(INSITU_ID); // a choice, not the default (colour instruments unmeasured)
+    await Promise.all([cut.release(), adapted.release()]);
+  });
+});
+
+describe.skipIf(source === null)('the rotation-averaged ImageNet variant', () => {
+  it('equals the mean of the plain model on the four turned images, and a turned image gets the same vector', async () => {
+    const plain = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const rot4 = await ort.InferenceSession.create(buildImagenetRot4Bytes(source!), ONE_THREAD);
+    const N = 224;
+    const x = fixtureTensor(FIXTURE_IMAGES[2].file);
+    // Turned 90° clockwise: out[y][x] = in[N-1-x][y].
+    const turn = (t: Float32Array): Float32Array => {
+      const o = new Float32Array(t.length);
+      for (let c = 0; c < 3; c++) for (let y = 0; y < N; y++) for (let xx = 0; xx < N; xx++) o[c * N * N + y * N + xx] = t[c * N * N + (N - 1 - xx) * N + y];
+      return o;
+    };
+    const views = [x, turn(x), turn(turn(x)), turn(turn(turn(x)))];
+    const run = async (s: ort.InferenceSession, t: Float32Array) => (await s.run({ input: new ort.Tensor('float32', t, [1, 3, N, N]) })).embedding.data as Float32Array;
+    const singles = await Promise.all(views.map((v) => run(plain, v)));
+    const mean = Array.from({ length: 1280 }, (_, j) => singles.reduce((a, s) => a + s[j], 0) / 4);
+    const averaged = await run(rot4, x);
+    const turned = await run(rot4, views[1]);
+    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, j) => Math.abs(v - b[j])));
+    expect(diff(averaged, mean)).toBeLessThan(1e-5);
+    expect(diff(averaged, turned)).toBeLessThan(1e-5);
+    // And the single views really differ (the test would pass trivially otherwise).
+    expect(diff(singles[0], singles[1])).toBeGreaterThan(0.05);
+    await Promise.all([plain.release(), rot4.release()]);
+  });
+});

@@ -1,0 +1,306 @@
+/**
+ * The default model: the ONNX Model Zoo's ImageNet MobileNetV2 1.0 (int8, QLinear operators),
+ * cut before its classifier so that it outputs the 1280-d global-average-pooled features.
+ *
+ * Where the file comes from: `../shared/models/mobilenetv2-12-int8.onnx` beside the checkout
+ * (or `$SHARED_MODELS_DIR`), copied and cut at set-up. Provenance and licences (Apache-2.0 for
+ * the Model Zoo file, BSD-3-Clause for torchvision's weights) are in that folder's README and
+ * repeated in the manifest entry and the file's metadata. Nothing is downloaded: when the file
+ * is absent (a fresh machine with only the npm registry), make-models.ts keeps the nsfwjs model
+ * as the default and says so (see models/README.md).
+ *
+ * The cut (graph surgery on the decoded ModelProto, onnx-proto):
+ *  - the pooled tensor is `464_quantized` = QLinearGlobalAveragePool(last conv), [N, 1280, 1, 1]
+ *    uint8, reshaped to `472_quantized` [N, 1280] by the graph's own Reshape;
+ *  - we drop QLinearMatMul / QLinearAdd / the final DequantizeLinear (the 1000-class classifier)
+ *    and their weights, and add DequantizeLinear(472_quantized, 464_scale, 464_zero_point) →
+ *    `embedding` (float32 [N, 1280]), i.e. "the dequantised tensor before the classifier";
+ *  - the Reshape's shape is computed from `Shape(627)`, where 627 was a full float copy of the
+ *    7x7x1280 map made only for that; Shape now reads the uint8 tensor (same dims), so the
+ *    float copy goes.
+ * Deterministic for a given input file (its sha256 is checked), so the manifest's hash holds.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import onnxProto from 'onnx-proto';
+import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
+
+const { onnx } = onnxProto;
+
+export const IMAGENET_MOBILENET_SOURCE_FILE = 'mobilenetv2-12-int8.onnx';
+export const IMAGENET_MOBILENET_SOURCE_SHA256 = '83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f';
+export const IMAGENET_MOBILENET_ID = 'mobilenet-v2-1.0-imagenet-int8';
+
+/** Names inside the Model Zoo graph (checked before the cut; a different file fails clearly). */
+const POOLED_RESHAPED = '472_quantized';
+const POOLED_SCALE = '464_scale';
+const POOLED_ZERO_POINT = '464_zero_point';
+const LAST_MAP_QUANTIZED = '627_quantized';
+const LAST_MAP_FLOAT = '627';
+/** The classifier's outputs: the nodes making them go (the backbone's residual QLinearAdds stay). */
+const CLASSIFIER_OUTPUTS = new Set(['output_MatMul_quantized', 'output_quantized', 'output']);
+
+/** Where the shared model folder is: `$SHARED_MODELS_DIR`, else `../shared/models` beside the checkout. */
+export function sharedModelsDir(): string {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  return process.env.SHARED_MODELS_DIR ?? resolve(root, '..', 'shared', 'models');
+}
+
+/** The source file's path when it is there, else null. */
+export function findImagenetMobilenetSource(dir = sharedModelsDir()): string | null {
+  const path = join(dir, IMAGENET_MOBILENET_SOURCE_FILE);
+  return existsSync(path) ? path : null;
+}
+
+const SOURCE =
+  'ImageNet MobileNetV2 1.0 (224 px), int8 (QLinear operators): the ONNX Model Zoo file mobilenetv2-12-int8.onnx ' +
+  '(Apache-2.0; exported from torchvision\'s MobileNetV2, weights BSD-3-Clause), as mirrored in github.com/Lawrence-lugs/MARP ' +
+  `at commit ac0452b (onnx_models/mobilenetv2-12-int8.onnx), sha256 ${IMAGENET_MOBILENET_SOURCE_SHA256}; copied at set-up by ` +
+  'scripts/make-models.ts from ../shared/models and cut before the classifier (scripts/onnx/imagenet-mobilenet.ts): the output ' +
+  'is the dequantised 1280-d global-average-pooled feature vector. Not trained on plankton.';
+
+/**
+ * Preprocessing: 224 px, ImageNet mean/std (torchvision's training), pad to a square with the
+ * image's own border colour (instrument backgrounds are grey or black, not always white).
+ */
+export const IMAGENET_MOBILENET_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
+  id: IMAGENET_MOBILENET_ID,
+  name: 'MobileNetV2 1.0 (pretrained on ImageNet, int8; Apache-2.0 / BSD-3-Clause)',
+  file: `${IMAGENET_MOBILENET_ID}.onnx`,
+  inputName: 'input',
+  outputName: 'embedding',
+  embeddingSize: 1280,
+  preprocess: { resize: { size: 224, fit: 'pad', background: 'border' }, normalise: 'imagenet', highBitDepth: 'max' },
+  trained: true,
+  source: SOURCE,
+};
+
+type ModelProto = InstanceType<typeof onnx.ModelProto>;
+
+/** The cut model's bytes from the Model Zoo file's bytes. @throws when the file is not the expected one. */
+export function cutImagenetMobilenet(source: Uint8Array): Uint8Array {
+  const sha = createHash('sha256').update(source).digest('hex');
+  if (sha !== IMAGENET_MOBILENET_SOURCE_SHA256) {
+    throw new Error(
+      `${IMAGENET_MOBILENET_SOURCE_FILE}: sha256 ${sha}, expected ${IMAGENET_MOBILENET_SOURCE_SHA256} (see ../shared/models/README.md); ` +
+        'replace the file with the documented one or remove it to fall back to the nsfwjs model',
+    );
+  }
+  const model: ModelProto = onnx.ModelProto.decode(source);
+  const graph = model.graph!;
+  const produced = new Set((graph.node ?? []).flatMap((n) => n.output ?? []));
+  for (const name of [POOLED_RESHAPED, LAST_MAP_QUANTIZED, LAST_MAP_FLOAT]) {
+    if (!produced.has(name)) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE}: tensor ${name} not found; not the expected graph`);
+  }
+  const nodes = (graph.node ?? []).filter((n) => {
+    const outputs = n.output ?? [];
+    // The classifier (MatMul, Add, DequantizeLinear → "output") and the float copy of the last map.
+    return !outputs.some((o) => CLASSIFIER_OUTPUTS.has(o) || o === LAST_MAP_FLOAT);
+  });
+  for (const n of nodes) {
+    if (n.opType === 'Shape' && n.input?.[0] === LAST_MAP_FLOAT) n.input = [LAST_MAP_QUANTIZED];
+  }
+  nodes.push(
+    onnx.NodeProto.create({
+      name: 'pooled_features_dequantize',
+      opType: 'DequantizeLinear',
+      input: [POOLED_RESHAPED, POOLED_SCALE, POOLED_ZERO_POINT],
+      output: ['embedding'],
+    }),
+  );
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  graph.node = nodes;
+  graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name ?? ''));
+  // Stale shape annotations of removed tensors would only confuse tools.
+  graph.valueInfo = (graph.valueInfo ?? []).filter((v) => used.has(v.name ?? '') || (v.name ?? '') === 'embedding');
+  graph.output = [
+    onnx.ValueInfoProto.create({
+      name: 'embedding',
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: 1280 }] } } },
+    }),
+  ];
+  model.docString = `${IMAGENET_MOBILENET_ENTRY.name}. ${SOURCE}`;
+  model.metadataProps = [
+    { key: 'source_file', value: `${IMAGENET_MOBILENET_SOURCE_FILE} sha256 ${IMAGENET_MOBILENET_SOURCE_SHA256}` },
+    { key: 'licence', value: 'Apache-2.0 (ONNX Model Zoo file); BSD-3-Clause (torchvision MobileNetV2 weights)' },
+  ].map((p) => onnx.StringStringEntryProto.create(p));
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Reads and cuts the shared file. */
+export function buildImagenetMobilenetBytes(path: string): Uint8Array {
+  return cutImagenetMobilenet(new Uint8Array(readFileSync(path)));
+}
+
+/** The in-situ adapted variant: the cut backbone + the projection head trained by scripts/adapt/. */
+export const INSITU_ID = 'mobilenet-v2-1.0-imagenet-int8-insitu';
+/** The head's committed weights and description (scripts/adapt/train_head.py writes them). */
+export const INSITU_HEAD_BASE = fileURLToPath(new URL('../../models/adapters/insitu-head', import.meta.url));
+
+export interface HeadShape {
+  input: number;
+  hidden: number;
+  output: number;
+  bin_sha256: string;
+}
+
+/** The head's shape from its JSON, or null when the adapter files are not there. */
+export function readInsituHead(base = INSITU_HEAD_BASE): { shape: HeadShape; weights: Uint8Array } | null {
+  if (!existsSync(`${base}.json`) || !existsSync(`${base}.bin`)) return null;
+  const shape = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as HeadShape;
+  const weights = new Uint8Array(readFileSync(`${base}.bin`));
+  const sha = createHash('sha256').update(weights).digest('hex');
+  const expected = 4 * (2 * shape.input + shape.input * shape.hidden + shape.hidden + shape.hidden * shape.output + shape.output);
+  if (shape.input !== shape.output) throw new Error(`${base}.json: a residual head needs output = input, got ${shape.input} -> ${shape.output}`);
+  if (sha !== shape.bin_sha256 || weights.byteLength !== expected) {
+    throw new Error(`${base}.bin: sha256 or size does not match ${base}.json; rerun scripts/adapt/train_head.py or restore both files from git`);
+  }
+  return { shape, weights };
+}
+
+/**
+ * Appends the head to the cut model: s = (pooled − mu) · inv_sd; embedding = s + Relu(s·W1 + b1)·W2 + b2
+ * (scripts/adapt/train_head.py). Float32 weights as trained; onnxruntime runs them after the
+ * int8 backbone (a 1280 x 128 and a 128 x 1280 MatMul: ~0.3 MFLOP, nothing beside the backbone).
+ */
+export function appendProjectionHead(cut: Uint8Array, head: { shape: HeadShape; weights: Uint8Array }, docString: string): Uint8Array {
+  const { input, hidden, output } = head.shape;
+  const model: ModelProto = onnx.ModelProto.decode(cut);
+  const graph = model.graph!;
+  const nodes = graph.node ?? [];
+  const last = nodes.find((n) => (n.output ?? []).includes('embedding'));
+  if (!last) throw new Error('the cut model has no "embedding" output');
+  last.output = ['pooled_features'];
+  let offset = 0;
+  const tensor = (name: string, dims: number[]): InstanceType<typeof onnx.TensorProto> => {
+    const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+    const t = onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: head.weights.slice(offset, offset + bytes) });
+    offset += bytes;
+    return t;
+  };
+  const initializers = [
+    tensor('head.mu', [input]),
+    tensor('head.inv_sd', [input]),
+    tensor('head.w1', [input, hidden]),
+    tensor('head.b1', [hidden]),
+    tensor('head.w2', [hidden, output]),
+    tensor('head.b2', [output]),
+  ];
+  graph.initializer = [...(graph.initializer ?? []), ...initializers];
+  const node = (opType: string, inputs: string[], out: string) => onnx.NodeProto.create({ name: out, opType, input: inputs, output: [out] });
+  graph.node = [
+    ...nodes,
+    node('Sub', ['pooled_features', 'head.mu'], 'head.centred'),
+    node('Mul', ['head.centred', 'head.inv_sd'], 'head.s'),
+    node('MatMul', ['head.s', 'head.w1'], 'head.h1'),
+    node('Add', ['head.h1', 'head.b1'], 'head.h1b'),
+    node('Relu', ['head.h1b'], 'head.h1r'),
+    node('MatMul', ['head.h1r', 'head.w2'], 'head.h2'),
+    node('Add', ['head.h2', 'head.b2'], 'head.h2b'),
+    node('Add', ['head.s', 'head.h2b'], 'embedding'),
+  ];
+  graph.output = [
+    onnx.ValueInfoProto.create({
+      name: 'embedding',
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: output }] } } },
+    }),
+  ];
+  model.docString = docString;
+  return onnx.ModelProto.encode(model).finish();
+}
+
+const INSITU_SOURCE =
+  `${SOURCE} Adapted for in-situ greyscale imagers: a residual head (1280→128→1280 on standardised features) trained by ` +
+  'scripts/adapt/ on frozen features of ndsb-train (PlanktonSet 1.0 / NDSB 2015, ISIIS shadowgraph images, 99 classes, none of ' +
+  'ndsb-dev\'s) to map one view of a crop to the mean of its four right-angle rotations (rotation invariance at one pass\'s cost); ' +
+  'weights in models/adapters/insitu-head.bin. Measured in-domain only (ndsb-dev); colour instruments (FlowCam) could not be ' +
+  'measured here (no labels), so it is a choice, not the default.';
+
+/** The manifest entry of the adapted model for a head of `output` dimensions. */
+export function insituEntry(output: number): Omit<ModelEntry, 'sha256' | 'bytes'> {
+  return {
+    ...IMAGENET_MOBILENET_ENTRY,
+    id: INSITU_ID,
+    name: 'MobileNetV2 1.0 ImageNet int8 + plankton head (in-situ imagers)',
+    file: `${INSITU_ID}.onnx`,
+    embeddingSize: output,
+    source: INSITU_SOURCE,
+  };
+}
+
+/** Bytes of the adapted model from the shared file and the committed head. */
+export function buildInsituBytes(path: string, head: { shape: HeadShape; weights: Uint8Array }): Uint8Array {
+  return appendProjectionHead(buildImagenetMobilenetBytes(path), head, `${insituEntry(head.shape.output).name}. ${INSITU_SOURCE}`);
+}
+
+/** The rotation-averaged variant of the default (four passes an image). */
+export const IMAGENET_ROT4_ID = 'mobilenet-v2-1.0-imagenet-int8-rot4';
+
+export const IMAGENET_ROT4_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
+  ...IMAGENET_MOBILENET_ENTRY,
+  id: IMAGENET_ROT4_ID,
+  name: 'MobileNetV2 1.0 (ImageNet, int8), rotation-averaged',
+  file: `${IMAGENET_ROT4_ID}.onnx`,
+  source:
+    `${SOURCE} Rotation-averaged: each image is embedded at 0, 90, 180 and 270 degrees in one batch inside the graph and the ` +
+    'four vectors averaged (as scripts/onnx/rotation-averaging.ts does for the nsfwjs model), so a turned particle gets the same ' +
+    'vector; four times the compute of mobilenet-v2-1.0-imagenet-int8.',
+};
+
+/**
+ * The cut model wrapped to embed each image at four right angles and average (the ModelProto
+ * counterpart of rotation-averaging.ts, which works on the project's own graph description):
+ * Transpose + reversing Slices make the turned copies, Concat batches them (4N), Split + Mean
+ * average per image. Opset 12 ops only.
+ */
+export function withRotationAveragingProto(cut: Uint8Array): Uint8Array {
+  const model: ModelProto = onnx.ModelProto.decode(cut);
+  const graph = model.graph!;
+  const inner = 'input/rotations';
+  const innerOut = 'embedding/rotations';
+  for (const n of graph.node ?? []) {
+    n.input = (n.input ?? []).map((i) => (i === 'input' ? inner : i));
+    n.output = (n.output ?? []).map((o) => (o === 'embedding' ? innerOut : o));
+  }
+  const INT32_MIN = -2147483648;
+  const i32 = (name: string, values: number[]) =>
+    onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT32, int32Data: values });
+  const node = (opType: string, input: string[], output: string[], attribute: Array<Record<string, unknown>> = []) =>
+    onnx.NodeProto.create({ name: `rot/${output[0]}`, opType, input, output, attribute: attribute.map((a) => onnx.AttributeProto.create(a)) });
+  const INTS = onnx.AttributeProto.AttributeType.INTS;
+  const INT = onnx.AttributeProto.AttributeType.INT;
+  const flip = (from: string, to: string, axes: string, k: number) => node('Slice', [from, `rot/starts${k}`, `rot/ends${k}`, `rot/axes${axes}`, `rot/steps${k}`], [to]);
+  const pre = [
+    // 90°: transpose then reverse the columns; 180°: reverse rows and columns; 270°: transpose then reverse rows.
+    node('Transpose', ['input'], ['rot/t'], [{ name: 'perm', type: INTS, ints: [0, 1, 3, 2] }]),
+    flip('rot/t', 'rot/90', '3', 1),
+    flip('input', 'rot/180', '23', 2),
+    flip('rot/t', 'rot/270', '2', 1),
+    node('Concat', ['input', 'rot/90', 'rot/180', 'rot/270'], [inner], [{ name: 'axis', type: INT, i: 0 }]),
+  ];
+  const post = [
+    node('Split', [innerOut], ['rot/e0', 'rot/e90', 'rot/e180', 'rot/e270'], [{ name: 'axis', type: INT, i: 0 }]),
+    node('Mean', ['rot/e0', 'rot/e90', 'rot/e180', 'rot/e270'], ['embedding']),
+  ];
+  graph.node = [...pre, ...(graph.node ?? []), ...post];
+  graph.initializer = [
+    i32('rot/starts1', [-1]),
+    i32('rot/ends1', [INT32_MIN]),
+    i32('rot/steps1', [-1]),
+    i32('rot/starts2', [-1, -1]),
+    i32('rot/ends2', [INT32_MIN, INT32_MIN]),
+    i32('rot/steps2', [-1, -1]),
+    i32('rot/axes3', [3]),
+    i32('rot/axes2', [2]),
+    i32('rot/axes23', [2, 3]),
+    ...(graph.initializer ?? []),
+  ];
+  model.docString = `${IMAGENET_ROT4_ENTRY.name}. ${IMAGENET_ROT4_ENTRY.source}`;
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export function buildImagenetRot4Bytes(path: string): Uint8Array {
+  return withRotationAveragingProto(buildImagenetMobilenetBytes(path));
+}
