@@ -89,12 +89,17 @@ export interface VersionedPrediction {
  * the version with the latest labels time; at equal labels times (a refit without new labels,
  * or another browser's fit of the same labels) `written` wins, being the one written last.
  * Of the winning version the oldest copy (lowest id) stays; every other one of ours goes.
- * Another model's predictions, and anything not in our format, stay.
+ * Another model's predictions, and anything not in our format, stay (for a `written` not in
+ * our format, only its extra copies go).
  */
 export function predictionsToRemove(predictions: readonly VersionedPrediction[], written: string): VersionedPrediction[] {
   const family = versionFamily(written);
   const writtenStamp = parseModelVersion(written)?.stamp;
-  if (family === undefined || writtenStamp === undefined) return [];
+  if (family === undefined || writtenStamp === undefined) {
+    // Not our format: only extra copies of that very version go.
+    const copies = predictions.filter((p) => p.model_version === written).sort((a, b) => a.id - b.id);
+    return copies.slice(1);
+  }
   const ours = predictions.filter((p) => versionFamily(p.model_version) === family);
   let winner = written;
   let winnerStamp = writtenStamp;
