@@ -127,6 +127,12 @@ export class FakeLabelStudio {
       if (method === 'GET') return json(200, task.annotations);
       if (method === 'POST') return json(201, { id: this.annotate(task.id, body.result as unknown[]) });
     }
+    if (method === 'DELETE' && /^\/api\/projects\/\d+\/model-versions\/$/.test(path)) {
+      // ProjectModelVersions.delete: every prediction of that version in the project.
+      const before = this.predictions.length;
+      this.predictions = this.predictions.filter((p) => p.model_version !== body.model_version);
+      return json(200, before - this.predictions.length);
+    }
     const project = /^\/api\/projects\/(\d+)\/$/.exec(path);
     if (project) {
       if (method === 'GET') return json(200, { id: Number(project[1]), label_config: '<View/>', model_version: this.projectVersion });

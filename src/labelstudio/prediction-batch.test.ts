@@ -48,6 +48,27 @@ describe('batched prediction writes', () => {
     expect(ls.log.length).toBeLessThanOrEqual(6);
   });
 
+  it('replaces an older version on every task with one delete request when none of it stays', async () => {
+    const { ls, outbox, queue } = setUp(200);
+    await queue(range(200), OLD);
+    await outbox.flush(idempotentLabelStudioWrites(ls.fetch, BASE));
+    await queue(range(199), NEW); // task 200: no suggestion this time, its older one stays
+    ls.log.length = 0;
+    expect((await outbox.flush(idempotentLabelStudioWrites(ls.fetch, BASE))).sent).toBe(199);
+    expect(ls.predictions.filter((p) => p.model_version === NEW).length).toBe(199);
+    expect(ls.predictions.filter((p) => p.model_version === OLD).map((p) => p.task)).toEqual([200]);
+    // Not every OLD prediction goes, so they go one by one (4 in flight).
+    expect(ls.log.filter((l) => l.startsWith('DELETE /api/predictions/')).length).toBe(199);
+    await queue([200], NEW);
+    await outbox.flush(idempotentLabelStudioWrites(ls.fetch, BASE));
+    await queue(range(200), v('20261128T110000000Z', 'cccccccccc'));
+    ls.log.length = 0;
+    await outbox.flush(idempotentLabelStudioWrites(ls.fetch, BASE));
+    expect(ls.log.filter((l) => l.startsWith('DELETE'))).toEqual(['DELETE /api/projects/1/model-versions/']);
+    expect(new Set(ls.predictions.map((p) => p.model_version))).toEqual(new Set([v('20261128T110000000Z', 'cccccccccc')]));
+    expect(ls.predictions.length).toBe(200);
+  });
+
   it('sends nothing new for a version already stored (a resend, "Run again" with the same labels) and skips a stale one', async () => {
     const { ls, outbox, queue } = setUp(20);
     await queue(range(20), NEW);

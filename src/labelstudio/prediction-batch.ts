@@ -15,8 +15,9 @@
  *    with the same labels), a task holding a newer version of ours (another browser learnt more);
  * 3. imports the rest in chunks (one request per {@link IMPORT_CHUNK}); a refused chunk is
  *    retried item by item so one bad task (deleted meanwhile) fails alone;
- * 4. reads the state again and removes, with at most {@link DELETE_CONCURRENCY} requests in
- *    flight, every prediction of ours beside the newest on each task written
+ * 4. reads the state again and removes every prediction of ours beside the newest on each
+ *    task written — a version none of whose predictions stays with one request (Label Studio's
+ *    model-versions DELETE), the rest one by one with at most {@link DELETE_CONCURRENCY} in flight
  *    (model-version.ts `predictionsToRemove`), the copies a racing browser or a resent import
  *    left, and what this batch wrote onto a task a person annotated meanwhile.
  *
@@ -99,6 +100,22 @@ export function planRemovals(written: ReadonlyMap<number, string>, before: Proje
     remove.push(...(predictionsToRemove(onTask, version) as ListedPrediction[]));
   }
   return remove;
+}
+
+/**
+ * Versions whose every prediction in the project is to be removed (deleted with one request,
+ * Label Studio's `DELETE api/projects/{id}/model-versions/`), and the removals left to delete
+ * one by one. The version just written is never deleted wholesale (a racing browser's copy of
+ * it is removed by id).
+ */
+export function groupRemovals(removals: readonly ListedPrediction[], after: ProjectPredictionState): { wholesale: string[]; single: ListedPrediction[] } {
+  const all = new Map<string, number>();
+  for (const list of after.predictions.values()) for (const p of list) if (p.model_version) all.set(p.model_version, (all.get(p.model_version) ?? 0) + 1);
+  const removing = new Map<string, number>();
+  for (const p of removals) if (p.model_version) removing.set(p.model_version, (removing.get(p.model_version) ?? 0) + 1);
+  const wholesale = [...removing].filter(([version, n]) => n > 1 && all.get(version) === n).map(([version]) => version);
+  const whole = new Set(wholesale);
+  return { wholesale, single: removals.filter((p) => !p.model_version || !whole.has(p.model_version)) };
 }
 
 class HttpError extends Error {
@@ -190,9 +207,17 @@ export function labelStudioPredictionBatch(fetchImpl: OutboxFetch, labelStudioBa
     }
     const after = await readState(project);
     const removals = planRemovals(written, before, after);
-    const limit = pLimit(DELETE_CONCURRENCY);
+    const { wholesale, single } = groupRemovals(removals, after);
     const failedTasks = new Set<number>();
-    await Promise.all(removals.map((p) => limit(async () => {
+    for (const version of wholesale) {
+      // Every prediction of this version goes: one request (ProjectModelVersions.delete) instead of one per task.
+      const response = await send(at(`api/projects/${project}/model-versions/`), {
+        method: 'DELETE', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model_version: version }),
+      }).catch(() => undefined);
+      if (!response?.ok) single.push(...removals.filter((p) => p.model_version === version));
+    }
+    const limit = pLimit(DELETE_CONCURRENCY);
+    await Promise.all(single.map((p) => limit(async () => {
       const response = await send(at(`api/predictions/${p.id}/`), { method: 'DELETE' }).catch(() => undefined);
       // 404: already gone (another browser removed it): the outcome wanted.
       if (!response || (!response.ok && response.status !== 404)) failedTasks.add(p.task);
