@@ -115,7 +115,7 @@ export const preannotateWritesSection: Section = {
       return [
         measured({ ...rows.direct, note }, summarise(direct)),
         measured({ ...rows.ours, note: `${note}; 5 % of tasks annotated (skipped); every task checked through the REST API after` }, summarise(ours)),
-        measured({ ...rows.replace, note: 'older version deleted on every task, 4 DELETEs in flight' }, summarise(replace)),
+        measured({ ...rows.replace, note: 'the older version is gone from every task after (one model-versions DELETE when none of it stays; else by id, 4 in flight)' }, summarise(replace)),
       ];
     } catch (error) {
       return Object.values(rows).map((r) => skippedRow(r, 'error', (error as Error).message));
