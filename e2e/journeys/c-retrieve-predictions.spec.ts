@@ -45,8 +45,10 @@ test.afterAll(async () => {
 
 /** Data Manager: tick "select all", Actions → Retrieve Predictions, confirm; wait until Label Studio answered. */
 async function retrieveAll(page: Page): Promise<void> {
-  await page.locator('.dm-table__header input[type="checkbox"], .dm-table-header input[type="checkbox"]').first().click();
-  await page.getByRole('button', { name: /Actions/ }).click();
+  // The header's checkbox selects every task; the actions menu is the "<n> Tasks" button then.
+  const selectAll = page.getByRole('checkbox').first();
+  if (!(await selectAll.isChecked())) await selectAll.click();
+  await page.getByRole('button', { name: new RegExp(`^\\s*${tasks.length}\\s+Tasks?\\b`) }).click();
   const answered = page.waitForResponse((r) => r.url().includes('/api/dm/actions') && r.url().includes('retrieve_tasks_predictions') && r.request().method() === 'POST', { timeout: 120_000 });
   await page.getByText('Retrieve Predictions', { exact: true }).click();
   // Label Studio asks to confirm ("Send the selected tasks to all ML backends…").
@@ -73,8 +75,9 @@ test('Retrieve Predictions twice after Pre-annotate: at most one of ours per tas
     await submitButton(page).click();
     previous = task;
   }
-  // Back to the Data Manager by the browser's back button, then pre-annotate (a newer fit).
-  await page.goBack();
+  // Back to the Data Manager through the breadcrumb and the card, then pre-annotate (a newer fit).
+  await page.getByRole('link', { name: 'Projects', exact: true }).click();
+  await page.getByText(title, { exact: true }).first().click();
   await expect(page).toHaveURL(/\/projects\/\d+\/data/);
   await preannotateByMouse(page);
   await retrieveAll(page);
