@@ -5,7 +5,11 @@
  *   learner learnt from — Label Studio's own `updated_at` for team annotations, so it is the same
  *   in every browser that read the same annotations, and a version made from newer labels sorts
  *   after one made from older labels (string order = time order). A counter kept per browser
- *   (the former `+fitN`) could do neither.
+ *   (the former `+fitN`) could do neither. A browser's own clock counts only where it has no
+ *   annotation of the server at all (label-records.ts `labelsWatermark`): a bulk label over
+ *   annotated tasks used to stamp one browser's version with its local time.
+ * - Equal labels times are not "newer": of two versions with the same time (a refit without new
+ *   labels) the one written last replaces the other on a task (`predictionsToRemove`).
  * - `<hash>` is the first 10 hex digits of a SHA-256 over everything that decides a suggestion:
  *   the model id, the cluster centres and feature scaling, each control's head and labels, and
  *   every labelled item's key and labels (not its embedding: it follows from the image and the
