@@ -77,6 +77,10 @@ test('Retrieve Predictions twice after Pre-annotate: at most one of ours per tas
   }
   // Back to the Data Manager through the breadcrumb and the card, then pre-annotate (a newer fit).
   await page.getByRole('link', { name: 'Projects', exact: true }).click();
+  // Label Studio 1.12 may warn on leaving the label stream ("e.root.invokeAction is not a
+  // function"); a person clicks OK.
+  const ok = page.getByRole('button', { name: 'OK', exact: true });
+  await ok.waitFor({ state: 'visible', timeout: 5_000 }).then(() => ok.click()).catch(() => {});
   await page.getByText(title, { exact: true }).first().click();
   await expect(page).toHaveURL(/\/projects\/\d+\/data/);
   await preannotateByMouse(page);
