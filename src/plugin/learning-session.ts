@@ -76,8 +76,13 @@ export function coverageOrder<T extends { labels: Record<string, readonly string
   return out;
 }
 
-/** The first embedding round trip of a catch-up: one item per class (at least 4, at most a full batch). */
+/**
+ * The first embedding round trip of a catch-up: everything when it fits in one batch (a few
+ * labels cost one round trip anyway, and the first suggestion then knows them all), else one
+ * item per class (at least 4).
+ */
 function firstBatchSize(items: readonly { labels: Record<string, readonly string[]> }[]): number {
+  if (items.length <= EMBED_BATCH) return Math.max(1, items.length);
   const classes = new Set(items.map((item) => JSON.stringify(Object.entries(item.labels).sort()[0] ?? null))).size;
   return Math.min(EMBED_BATCH, Math.max(4, classes));
 }
