@@ -1,8 +1,8 @@
 /**
  * A fake Label Studio REST API for the project-tools specs, served through `page.route`:
- * the project (seed config) and its tasks (the sample set), and the two writes the plugin
- * makes, recorded for the assertions. `failFirst` answers the first N prediction POSTs with
- * HTTP 500, as a Label Studio under load would.
+ * the project (seed config) and its tasks (the sample set), and the writes the plugin makes
+ * (predictions through the bulk import, annotations), recorded for the assertions. `failFirst`
+ * answers the first N prediction writes with HTTP 500, as a Label Studio under load would.
  */
 import { readFileSync } from 'node:fs';
 import type { Page, Route } from '@playwright/test';
@@ -13,7 +13,7 @@ export interface SampleTask { id: number; data: { image: string }; meta: { class
 export const SAMPLE_TASKS = JSON.parse(readFileSync('public/samples/tasks.json', 'utf8')) as SampleTask[];
 
 export interface FakeLabelStudio {
-  predictions: Array<{ task: number; model_version: string; score: number; result: unknown[] }>;
+  predictions: Array<{ id?: number; task: number; model_version: string; score: number; result: unknown[] }>;
   annotations: Array<{ task: number; result: unknown[] }>;
   /** Prediction POSTs answered 500. */
   refused: number;
@@ -29,6 +29,7 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
   const fake: FakeLabelStudio = { predictions: [], annotations: [], refused: 0, lastWriteHeaders: {}, projectVersion: '', annotatedTasks: [] };
   const annotationsOf = (path: string) => Number(path.match(/^\/api\/tasks\/(\d+)\/annotations\/$/)?.[1] ?? 0);
   let failLeft = options.failFirst ?? 0;
+  let nextId = 1;
   // Two annotated tasks per class, as a project just started would have (the learner needs labels).
   const perClass = new Map<string, number>();
   const tasks = SAMPLE_TASKS.map((t) => {
@@ -54,12 +55,35 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
       const size = Number(url.searchParams.get('page_size') ?? 100);
       const slice = tasks.slice((page - 1) * size, page * size);
       if (page > 1 && slice.length === 0) return json(route, 404, { detail: 'Invalid page.' });
-      return json(route, 200, { tasks: slice, total: tasks.length });
+      return json(route, 200, { tasks: slice.map((t) => ({ ...t, total_annotations: t.annotations.length, cancelled_annotations: 0 })), total: tasks.length });
     }
     // The plugin asks what is stored before writing (idempotent writes).
     if (method === 'GET' && url.pathname === '/api/predictions/') {
+      if (url.searchParams.has('project')) return json(route, 200, fake.predictions);
       const task = Number(url.searchParams.get('task'));
-      return json(route, 200, fake.predictions.map((p, i) => ({ id: i + 1, ...p })).filter((p) => p.task === task));
+      return json(route, 200, fake.predictions.filter((p) => p.task === task));
+    }
+    // Label Studio's bulk import of predictions (what Pre-annotate's queued writes go to).
+    if (method === 'POST' && url.pathname === `/api/projects/${projectId}/import/predictions`) {
+      fake.lastWriteHeaders = request.headers();
+      if (failLeft > 0) {
+        failLeft--;
+        fake.refused++;
+        return json(route, 500, { detail: 'server error' });
+      }
+      const items = request.postDataJSON() as FakeLabelStudio['predictions'];
+      for (const item of items) fake.predictions.push({ ...item, id: nextId++ });
+      return json(route, 201, { created: items.length });
+    }
+    const predictionId = url.pathname.match(/^\/api\/predictions\/(\d+)\/$/);
+    if (method === 'DELETE' && predictionId) {
+      fake.predictions = fake.predictions.filter((p) => p.id !== Number(predictionId[1]));
+      return route.fulfill({ status: 204 });
+    }
+    if (method === 'DELETE' && url.pathname === `/api/projects/${projectId}/model-versions/`) {
+      const version = request.postDataJSON().model_version;
+      fake.predictions = fake.predictions.filter((p) => p.model_version !== version);
+      return json(route, 200, 0);
     }
     if (method === 'GET' && annotationsOf(url.pathname)) {
       return json(route, 200, tasks.find((t) => t.id === annotationsOf(url.pathname))?.annotations ?? []);
@@ -75,9 +99,9 @@ export async function fakeLabelStudio(page: Page, projectId: number, options: { 
         fake.refused++;
         return json(route, 500, { detail: 'server error' });
       }
-      const body = request.postDataJSON();
+      const body = { ...request.postDataJSON(), id: nextId++ };
       fake.predictions.push(body);
-      return json(route, 201, { id: fake.predictions.length, ...body });
+      return json(route, 201, body);
     }
     const annotation = url.pathname.match(/^\/api\/tasks\/(\d+)\/annotations\/$/);
     if (method === 'POST' && annotation) {

@@ -81,10 +81,26 @@ export class FakeLabelStudio {
       const size = Number(url.searchParams.get('page_size') ?? 100);
       const slice = list.slice((page - 1) * size, page * size);
       if (page > 1 && slice.length === 0) return json(404, { detail: 'Invalid page.' });
-      return json(200, { tasks: structuredClone(slice), total: list.length });
+      // The Data Manager's counters, as `fields=task_only` lists them.
+      const counted = slice.map((t) => ({
+        ...structuredClone(t),
+        total_annotations: t.annotations.filter((a) => !a.was_cancelled).length,
+        cancelled_annotations: t.annotations.filter((a) => a.was_cancelled).length,
+      }));
+      return json(200, { tasks: counted, total: list.length });
     }
     if (method === 'GET' && path === '/api/predictions/') {
+      // `?task=` or `?project=` (one project here: every prediction).
+      if (url.searchParams.has('project')) return json(200, structuredClone(this.predictions));
       return json(200, this.predictions.filter((p) => p.task === Number(url.searchParams.get('task'))));
+    }
+    if (method === 'POST' && /^\/api\/projects\/\d+\/import\/predictions$/.test(path)) {
+      // ImportPredictionsAPI: every task must exist, else 400 and nothing stored.
+      const items = JSON.parse(String(init.body)) as Array<{ task: number; model_version: string; score: number; result: unknown[] }>;
+      const bad = items.find((i) => !this.tasks.some((t) => t.id === i.task));
+      if (bad) return json(400, { detail: `${JSON.stringify(bad)} contains invalid "task" field` });
+      for (const i of items) this.predictions.push({ id: this.nextId++, task: i.task, model_version: i.model_version, score: i.score, result: i.result });
+      return json(201, { created: items.length });
     }
     if (method === 'POST' && path === '/api/predictions/') {
       const p = { id: this.nextId++, task: body.task as number, model_version: body.model_version as string, score: body.score as number, result: body.result as unknown[] };
@@ -110,6 +126,12 @@ export class FakeLabelStudio {
       if (!task) return json(404, { detail: 'Not found.' });
       if (method === 'GET') return json(200, task.annotations);
       if (method === 'POST') return json(201, { id: this.annotate(task.id, body.result as unknown[]) });
+    }
+    if (method === 'DELETE' && /^\/api\/projects\/\d+\/model-versions\/$/.test(path)) {
+      // ProjectModelVersions.delete: every prediction of that version in the project.
+      const before = this.predictions.length;
+      this.predictions = this.predictions.filter((p) => p.model_version !== body.model_version);
+      return json(200, before - this.predictions.length);
     }
     const project = /^\/api\/projects\/(\d+)\/$/.exec(path);
     if (project) {

@@ -30,9 +30,13 @@ describe('idempotent Label Studio writes', () => {
     await send(...post('api/predictions/', { task: 1, model_version: v('20261128T100000000Z', 'aaaaaaaaaa'), score: 0.5, result: choice('Plankton') }));
     await send(...post('api/predictions/', { task: 1, model_version: v('20261128T110000000Z', 'bbbbbbbbbb'), score: 0.7, result: choice('Plankton') }));
     expect(ls.predictions.map((p) => p.model_version)).toEqual(['someone-elses-model', v('20261128T110000000Z', 'bbbbbbbbbb')]);
-    // An older version arriving late (a queued write) is stored, but deletes nothing newer.
-    await send(...post('api/predictions/', { task: 1, model_version: v('20261128T090000000Z', 'cccccccccc'), score: 0.4, result: choice('Debris') }));
-    expect(ls.predictions.map((p) => p.model_version)).toContain(v('20261128T110000000Z', 'bbbbbbbbbb'));
+    // An older version arriving late (a queued write) is not stored beside the newer one.
+    const late = await send(...post('api/predictions/', { task: 1, model_version: v('20261128T090000000Z', 'cccccccccc'), score: 0.4, result: choice('Debris') }));
+    expect(late.headers.get(SKIPPED_HEADER)).toBe('newer-version');
+    expect(ls.predictions.map((p) => p.model_version)).toEqual(['someone-elses-model', v('20261128T110000000Z', 'bbbbbbbbbb')]);
+    // A refit without new labels (same labels time, another hash) replaces it: never two of ours.
+    await send(...post('api/predictions/', { task: 1, model_version: v('20261128T110000000Z', 'dddddddddd'), score: 0.6, result: choice('Plankton') }));
+    expect(ls.predictions.map((p) => p.model_version)).toEqual(['someone-elses-model', v('20261128T110000000Z', 'dddddddddd')]);
   });
 
   it('writes no prediction to a task a person annotated since the job listed it', async () => {

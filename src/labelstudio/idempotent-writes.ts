@@ -6,23 +6,27 @@
  * more, and Label Studio kept them all. So before writing, this asks the server what it has:
  *
  * - a prediction: none is written to a task a person annotated meanwhile (it could only
- *   contradict them); otherwise the task's predictions of the same `model_version` — one found is updated in
- *   place (`PATCH`), extra copies (an earlier bug, another browser racing) are deleted, keeping
- *   the oldest; after a `POST` the list is read again, and a copy another browser stored at the
- *   same moment is removed the same way, so one (task, model version) ends with one prediction;
- *   once the new one is stored, this model's older versions on that task are deleted (their
- *   labels learnt less), so a task carries one suggestion of ours, the newest, and the
- *   editor's prediction list does not grow with every label the team adds;
+ *   contradict them), nor to a task holding a newer version of ours (labels time, model-version.ts);
+ *   otherwise the task's predictions of the same `model_version` — one found is updated in
+ *   place (`PATCH`); after a `POST` the list is read again; either way every other prediction
+ *   of ours on the task goes (`predictionsToRemove`: older labels times, equal times of another
+ *   fit, extra copies of this version from a racing browser), so a task carries one suggestion
+ *   of ours, the newest, and the editor's prediction list does not grow with every label;
  * - an annotation (bulk labelling): none is written when the task already has a (not
  *   cancelled) annotation in Label Studio, whoever made it;
  * - the project's `model_version`: not moved to a version older than the one it has
  *   (model-version.ts orders versions by the time of the labels they learnt from).
  *
+ * Predictions queued by Pre-annotate (the bulk import format) do not come here one by one: the
+ * returned fetch carries a batch sender (prediction-batch.ts) that applies the same rules to
+ * all of them with a few requests. The per-request path stays for items queued before that.
+ *
  * A skipped write answers 200 with `{"skipped": "<why>"}` and the header `X-Cyto-Ml-Skipped`,
  * so the outbox counts it as done. Within one browser the outbox sends one write at a time
  * across tabs (Web Locks), so check-then-write cannot race itself there.
  */
-import { isNotOlder, parseModelVersion } from './model-version.ts';
+import { hasNewerThan, isNotOlder, predictionsToRemove } from './model-version.ts';
+import { labelStudioPredictionBatch } from './prediction-batch.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
 
 /** Header on a synthetic answer for a write that was not needed. */
@@ -54,25 +58,19 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
   const at = (path: string) => new URL(path, base).href;
   const get = (path: string) => inner(at(path), { method: 'GET' });
 
-  const predictionsOf = async (task: number, version: string): Promise<{ response?: Response; same: ListedPrediction[]; superseded: ListedPrediction[] }> => {
+  const predictionsOf = async (task: number, version: string): Promise<{ response?: Response; all: ListedPrediction[]; same: ListedPrediction[] }> => {
     const response = await get(`api/predictions/?task=${task}`);
-    if (!response.ok) return { response, same: [], superseded: [] };
+    if (!response.ok) return { response, all: [], same: [] };
     const list = (await response.json()) as ListedPrediction[] | { results?: ListedPrediction[] };
     const all = Array.isArray(list) ? list : (list.results ?? []);
-    const model = parseModelVersion(version)?.model;
-    // Ours, of the same model, strictly older: another model's or a person's tool's stay.
-    const superseded = model === undefined ? [] : all.filter((p) => {
-      const other = p.model_version ?? '';
-      return other !== version && parseModelVersion(other)?.model === model && !isNotOlder(other, version);
-    });
-    return { same: all.filter((p) => p.model_version === version).sort((a, b) => a.id - b.id), superseded };
+    return { all, same: all.filter((p) => p.model_version === version).sort((a, b) => a.id - b.id) };
   };
 
-  const removeExtras = async (extras: readonly ListedPrediction[]) => {
+  const removeExtras = async (extras: readonly { id: number }[]) => {
     for (const extra of extras) await inner(at(`api/predictions/${extra.id}/`), { method: 'DELETE' });
   };
 
-  return async (url, init) => {
+  const wrapped: OutboxFetch = async (url, init) => {
     const method = (init.method ?? 'GET').toUpperCase();
     let path: string;
     try {
@@ -93,18 +91,20 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
       if (people.length > 0) return skipped('task-annotated', { annotation: people[0].id });
       const before = await predictionsOf(task, version);
       if (before.response) return before.response;
+      // A newer version of ours is there (another browser learnt more): this one is stale.
+      if (before.same.length === 0 && hasNewerThan(before.all, version)) return skipped('newer-version');
       if (before.same.length > 0) {
-        const [keep, ...extras] = before.same;
+        const [keep] = before.same;
         const patched = await inner(at(`api/predictions/${keep.id}/`), {
           ...init, method: 'PATCH', body: JSON.stringify({ result: body.result, score: body.score }),
         });
-        if (patched.ok) await removeExtras([...extras, ...before.superseded]);
+        if (patched.ok) await removeExtras(predictionsToRemove(before.all, version));
         return patched;
       }
       const created = await inner(url, init);
       if (created.ok) {
         const after = await predictionsOf(task, version);
-        if (!after.response) await removeExtras([...after.same.slice(1), ...after.superseded]);
+        if (!after.response) await removeExtras(predictionsToRemove(after.all, version));
       }
       return created;
     }
@@ -139,4 +139,7 @@ export function idempotentLabelStudioWrites(inner: OutboxFetch, labelStudioBase:
 
     return inner(url, init);
   };
+  // Queued predictions in the import format go out many at a time (prediction-batch.ts).
+  wrapped.batch = labelStudioPredictionBatch(inner, labelStudioBase);
+  return wrapped;
 }

@@ -175,7 +175,9 @@ export class CytoMl {
       this.followLabelStudioPage(ctx.project);
       const firstTeamRead = this.team.get(ctx.project)?.lastRun === 0;
       const catchUp = this.catchUpWithTeam(ctx.project, ctx.config, session);
-      if (firstTeamRead) await withTimeout(catchUp, TEAM_CATCH_UP_WAIT_MS);
+      // The first read waits for the team's labels, but only until every class they name has an
+      // example learnt (one per class is embedded first): not for the whole catch-up.
+      if (firstTeamRead) await withTimeout(Promise.race([catchUp, session.whenEveryClassLearnt()]), TEAM_CATCH_UP_WAIT_MS);
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;

@@ -5,7 +5,7 @@ import { MemoryFitStore } from '../store/fit-store.ts';
 import { LabelChanges } from '../store/label-changes.ts';
 import { MemoryLabelStore } from '../store/label-store.ts';
 import type { LabelRecord } from '../store/schema.ts';
-import { LearningSession } from './learning-session.ts';
+import { coverageOrder, LearningSession } from './learning-session.ts';
 
 const control = {
   name: 'organism_type', toName: 'image', choice: 'single', labels: ['A', 'B'], options: [],
@@ -78,5 +78,41 @@ describe('learning session over label records', () => {
     expect(session.labelsOf('5:image')).toBeUndefined();
     expect(session.modelVersion).not.toBe(before);
     expect(session.modelVersion > before).toBe(true); // newer labels sort later
+  });
+});
+
+describe('catching up with many team labels', () => {
+  it('orders the items round robin over classes, stable within a class', () => {
+    const items = [1, 2, 3, 4, 5].map((id) => ({ id, labels: { c: [id <= 3 ? 'A' : 'B'] } }));
+    expect(coverageOrder(items).map((i) => i.id)).toEqual([1, 4, 2, 5, 3]);
+  });
+
+  it('has every class learnt after the first small batch, long before the last of many labels is embedded', async () => {
+    const labels = new MemoryLabelStore();
+    const embedded: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const session = await LearningSession.open({
+      project: 'p', modelId: 'm', dim: 3, controls: [control], k: 2, refitGrowth: 0.25, fits: new MemoryFitStore(), labels,
+      kmeans: {} as KMeansClient,
+      embed: async (urls) => {
+        // Every round trip after the first waits: a loaded machine embedding 100 team labels.
+        if (embedded.length > 0) await gate;
+        embedded.push(...urls);
+        return urls.map((u) => vectorOf(Number(/(\d+)\.jpg$/.exec(u)![1])));
+      },
+    });
+    open.push(session);
+    // 100 team labels, all A first, then all B (the order Label Studio lists them in).
+    await labels.put(Array.from({ length: 100 }, (_, i) => record(i + 1, i < 50 ? 'A' : 'B', 1000 + i, `ls:${i + 1}`)));
+    const covered = session.whenEveryClassLearnt();
+    const syncing = session.sync();
+    await covered;
+    expect(embedded.length).toBe(4);
+    expect(new Set(Object.values(session.labelCounts().organism_type).map((n) => n > 0))).toEqual(new Set([true]));
+    expect(session.suggest(vectorOf(3)).length).toBeGreaterThan(0);
+    release();
+    await syncing;
+    expect(session.labelledCount).toBe(100);
   });
 });

@@ -55,6 +55,38 @@ function learnerControls(controls: readonly ChoicesControl[]): LearnerControl[] 
 /** Items embedded per worker round trip while catching up with many records. */
 const EMBED_BATCH = 32;
 
+/**
+ * The order to embed and learn items in while catching up: round robin over their labels
+ * (first control's first value), so the first few items already show the learner every class
+ * the team used, and a task opened meanwhile gets a suggestion from all classes long before the
+ * last of a hundred labels is embedded. Stable within a label (the records' order).
+ */
+export function coverageOrder<T extends { labels: Record<string, readonly string[]> }>(items: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const control = Object.keys(item.labels).sort()[0];
+    const key = control === undefined ? '' : `${control}\u0000${item.labels[control][0] ?? ''}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(item);
+  }
+  const out: T[] = [];
+  const lists = [...groups.values()];
+  for (let i = 0; out.length < items.length; i++) for (const list of lists) if (i < list.length) out.push(list[i]);
+  return out;
+}
+
+/**
+ * The first embedding round trip of a catch-up: everything when it fits in one batch (a few
+ * labels cost one round trip anyway, and the first suggestion then knows them all), else one
+ * item per class (at least 4).
+ */
+function firstBatchSize(items: readonly { labels: Record<string, readonly string[]> }[]): number {
+  if (items.length <= EMBED_BATCH) return Math.max(1, items.length);
+  const classes = new Set(items.map((item) => JSON.stringify(Object.entries(item.labels).sort()[0] ?? null))).size;
+  return Math.min(EMBED_BATCH, Math.max(4, classes));
+}
+
 export class LearningSession {
   private refitting: Promise<boolean> | undefined;
   private syncing: Promise<SyncReport> | undefined;
@@ -66,6 +98,8 @@ export class LearningSession {
   private version: string;
   private labelsAt = 0;
   private readonly unsubscribe: (() => void) | undefined;
+  /** Waiters for {@link whenEveryClassLearnt}. */
+  private coverageWaiters: Array<() => void> = [];
 
   private constructor(private readonly learner: Learner, private readonly options: LearningSessionOptions) {
     this.version = `${options.modelId}+kmeans${options.k}@pending`;
@@ -164,13 +198,15 @@ export class LearningSession {
         removed++;
       }
     }
-    const changed = [...wanted.values()].filter((item) => !sameLabels(this.learned.get(item.key), item.labels));
+    const changed = coverageOrder([...wanted.values()].filter((item) => !sameLabels(this.learned.get(item.key), item.labels)));
     let added = 0;
     let missing = 0;
-    // In batches, each learnt at once: a task opened while thousands of the team's annotations
-    // are still being embedded already gets suggestions from those learnt so far.
-    for (let i = 0; i < changed.length; i += EMBED_BATCH) {
-      const batch = changed.slice(i, i + EMBED_BATCH);
+    // In batches, each learnt at once, one item per class first: a task opened while hundreds
+    // of the team's annotations are still being embedded already gets suggestions from every
+    // class (cyto-ml.ts waits for that, not for the whole catch-up).
+    const first = firstBatchSize(changed);
+    for (let i = 0; i < changed.length; i += i === 0 ? first : EMBED_BATCH) {
+      const batch = changed.slice(i, i + (i === 0 ? first : EMBED_BATCH));
       const lacking = batch.filter((item) => !this.vectors.has(item.key) && item.url);
       if (lacking.length > 0) {
         const vectors = await this.options.embed(lacking.map((item) => item.url!));
@@ -186,9 +222,32 @@ export class LearningSession {
         this.learned.set(item.key, item.labels);
         added++;
       }
+      this.checkCoverage(wanted);
     }
+    this.checkCoverage(wanted);
     if (added > 0 || removed > 0) await this.persist();
     return { added, removed, missing };
+  }
+
+  /**
+   * Resolves once the learner holds at least one example of every class the project's records
+   * name (checked after each embedded batch of a sync), so a first suggestion need not wait for
+   * the whole catch-up; never resolves while the records name no class (the caller races it
+   * with the catch-up itself and a time limit).
+   */
+  whenEveryClassLearnt(): Promise<void> {
+    return new Promise((resolve) => this.coverageWaiters.push(resolve));
+  }
+
+  private checkCoverage(wanted: ReadonlyMap<string, { labels: Record<string, readonly string[]> }>): void {
+    if (this.coverageWaiters.length === 0 || wanted.size === 0) return;
+    const named = new Set<string>();
+    for (const item of wanted.values()) for (const [c, values] of Object.entries(item.labels)) for (const v of values) named.add(`${c}\u0000${v}`);
+    for (const labels of this.learned.values()) for (const [c, values] of Object.entries(labels)) for (const v of values) named.delete(`${c}\u0000${v}`);
+    if (named.size > 0) return;
+    const waiters = this.coverageWaiters;
+    this.coverageWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Feature-space vector (scaled, unit length after a local fit) for similarity and maps. */

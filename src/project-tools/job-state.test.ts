@@ -6,7 +6,7 @@ function run(events: JobEvent[], from: JobState = INITIAL_JOB_STATE): JobState {
 }
 
 describe('pre-annotation job state machine', () => {
-  it('goes idle → listing → embedding → fitting → predicting → done, counting as it goes', () => {
+  it('goes idle → listing → embedding → fitting → predicting → storing → done, counting as it goes', () => {
     const state = run([
       { type: 'start' },
       { type: 'listed', total: 10, alreadyEmbedded: 4 },
@@ -17,7 +17,14 @@ describe('pre-annotation job state machine', () => {
       { type: 'predicted', count: 9 },
       { type: 'queued' },
     ]);
-    expect(state).toEqual({ phase: 'done', total: 10, embedded: 9, resumed: 4, failed: 1, predicted: 9, annotated: 0, unsure: 0, labelled: 0, error: 'task 9: HTTP 404' });
+    // Queued is not done: the server does not hold them yet.
+    expect(state).toEqual({ phase: 'storing', total: 10, embedded: 9, resumed: 4, failed: 1, predicted: 9, unstored: 9, annotated: 0, unsure: 0, labelled: 0, error: 'task 9: HTTP 404' });
+    expect(jobReport(state)).toBe('');
+    const storing = reduceJob(state, { type: 'storing', unstored: 3 });
+    expect(storing).toMatchObject({ phase: 'storing', unstored: 3 });
+    expect(reduceJob(storing, { type: 'stored' })).toMatchObject({ phase: 'done', unstored: 0, predicted: 9 });
+    expect(reduceJob(storing, { type: 'pause' }).phase).toBe('paused');
+    expect(() => reduceJob(state, { type: 'queued' })).toThrow(/"queued" is not valid in phase "storing"/);
   });
 
   it('pauses from any running phase and starts afresh (counts come back from the stored progress)', () => {
@@ -42,13 +49,13 @@ describe('pre-annotation job state machine', () => {
   });
 
   it('knows which phases are running', () => {
-    expect(['listing', 'embedding', 'fitting', 'predicting'].every((p) => isRunning(p as JobState['phase']))).toBe(true);
+    expect(['listing', 'embedding', 'fitting', 'predicting', 'storing'].every((p) => isRunning(p as JobState['phase']))).toBe(true);
     expect(['idle', 'done', 'paused', 'failed'].some((p) => isRunning(p as JobState['phase']))).toBe(false);
   });
 });
 
 describe('job report', () => {
-  const done = (events: JobEvent[]) => run([{ type: 'start' }, { type: 'listed', total: 4, alreadyEmbedded: 0 }, { type: 'embedded', ok: 4, failed: 0 }, { type: 'fitting' }, { type: 'fitted' }, ...events]);
+  const done = (events: JobEvent[]) => run([{ type: 'start' }, { type: 'listed', total: 4, alreadyEmbedded: 0 }, { type: 'embedded', ok: 4, failed: 0 }, { type: 'fitting' }, { type: 'fitted' }, ...events, { type: 'stored' }]);
 
   it('says why nothing was written instead of claiming every prediction is stored', () => {
     const report = jobReport(done([{ type: 'learnt', labelled: 0 }, { type: 'predicted', count: 0, unsure: 4 }, { type: 'queued' }]));

@@ -4,11 +4,11 @@
  * does not know how to show.
  *
  *   idle ─start→ listing ─listed→ embedding ─embedded*→ … ─fitting→ fitting ─fitted→ predicting
- *   ─learnt→ ─predicted*→ … ─queued→ done;   any running phase ─pause→ paused ─start→ listing;
+ *   ─learnt→ ─predicted*→ … ─queued→ storing ─storing*→ … ─stored→ done;   any running phase ─pause→ paused ─start→ listing;
  *   any running phase ─fail→ failed ─start→ listing;  done ─start→ listing (a new run).
  */
 
-export type JobPhase = 'idle' | 'listing' | 'embedding' | 'fitting' | 'predicting' | 'done' | 'paused' | 'failed';
+export type JobPhase = 'idle' | 'listing' | 'embedding' | 'fitting' | 'predicting' | 'storing' | 'done' | 'paused' | 'failed';
 
 export interface JobState {
   phase: JobPhase;
@@ -20,8 +20,10 @@ export interface JobState {
   resumed: number;
   /** Tasks whose image could not be embedded in this run (404, not an image…). */
   failed: number;
-  /** Predictions written (queued) in this run. */
+  /** Predictions made (queued for writing) in this run. */
   predicted: number;
+  /** Of `predicted`, those still waiting to be stored in the project's server (phase `storing`). */
+  unstored: number;
   /** Tasks not predicted because they already have an annotation (a prediction must not contradict it). */
   annotated: number;
   /** Embedded, unannotated tasks the learner had no suggestion for (nothing reached the threshold). */
@@ -45,16 +47,18 @@ export type JobEvent =
   | { type: 'learnt'; labelled: number; warning?: string }
   | { type: 'predicted'; count: number; annotated?: number; unsure?: number }
   | { type: 'queued'; modelVersion?: string }
+  | { type: 'storing'; unstored: number }
+  | { type: 'stored' }
   | { type: 'pause' }
   | { type: 'fail'; error: string };
 
 export const INITIAL_JOB_STATE: Readonly<JobState> = Object.freeze({
-  phase: 'idle', total: 0, embedded: 0, resumed: 0, failed: 0, predicted: 0, annotated: 0, unsure: 0, labelled: 0,
+  phase: 'idle', total: 0, embedded: 0, resumed: 0, failed: 0, predicted: 0, unstored: 0, annotated: 0, unsure: 0, labelled: 0,
 });
 
 /** Phases in which the job is working (a pause or a failure can end them). */
 export function isRunning(phase: JobPhase): boolean {
-  return phase === 'listing' || phase === 'embedding' || phase === 'fitting' || phase === 'predicting';
+  return phase === 'listing' || phase === 'embedding' || phase === 'fitting' || phase === 'predicting' || phase === 'storing';
 }
 
 /** An event the current phase does not accept (a bug in the runner, never user input). */
@@ -100,8 +104,15 @@ export function reduceJob(state: JobState, event: JobEvent): JobState {
         unsure: state.unsure + (event.unsure ?? 0),
       };
     case 'queued':
+      // Queued is not stored: "Done." waits until the server holds every prediction.
       if (state.phase !== 'predicting') return reject(state, event);
-      return { ...state, phase: 'done', ...(event.modelVersion !== undefined ? { modelVersion: event.modelVersion } : {}) };
+      return { ...state, phase: 'storing', unstored: state.predicted, ...(event.modelVersion !== undefined ? { modelVersion: event.modelVersion } : {}) };
+    case 'storing':
+      if (state.phase !== 'storing') return reject(state, event);
+      return { ...state, unstored: event.unstored };
+    case 'stored':
+      if (state.phase !== 'storing') return reject(state, event);
+      return { ...state, phase: 'done', unstored: 0 };
     case 'pause':
       if (!isRunning(state.phase)) return reject(state, event);
       return { ...state, phase: 'paused' };

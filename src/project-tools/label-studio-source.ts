@@ -8,6 +8,7 @@
  * or a session with its CSRF cookie); otherwise, when a shim is configured, to the shim's relay
  * (`POST <shimUrl>/api/predictions`, body TaskPrediction), which holds its own token.
  */
+import { importPredictionsUrl } from '../labelstudio/prediction-batch.ts';
 import { enqueueShimPrediction } from '../plugin/shim-relay.ts';
 import type { LabelStudioClient } from '../labelstudio/rest-client.ts';
 import type { LabelStudioTask } from '../labelstudio/types.ts';
@@ -79,15 +80,26 @@ export class LabelStudioSource implements ProjectSource {
       if (this.o.target === 'shim') {
         await enqueueShimPrediction(this.o.outbox, this.o.shimUrl, this.project, taskId, prediction);
       } else {
+        // The bulk-import form: sent alone it is one ordinary request; the outbox hands all
+        // queued ones to prediction-batch.ts, which writes hundreds per request.
         const { result, score, model_version } = prediction;
         await this.o.outbox.enqueue({
           kind: 'prediction', target: 'label-studio', method: 'POST',
-          body: { task: taskId, result, score, model_version },
-          url: new URL('api/predictions/', base).href,
+          body: [{ task: taskId, result, score, model_version }],
+          url: importPredictionsUrl(base, this.o.projectId),
           dedupeKey: `ls-prediction:${this.project}:${taskId}`,
         });
       }
     }
+  }
+
+  /**
+   * Writes of this project still waiting in the outbox (pending, failed): Pre-annotate says
+   * "Done." only when none is pending.
+   */
+  async pendingWrites(): Promise<WriteState> {
+    const mine = (item: { dedupeKey: string }) => item.dedupeKey.startsWith(`ls-prediction:${this.project}:`) || item.dedupeKey === `ls-project-version:${this.project}` || item.dedupeKey.startsWith(`shim:${this.project}:`);
+    return { pending: await this.o.outbox.pending(mine), failed: (await this.o.outbox.failed()).filter(mine).length };
   }
 
   async saveAnnotations(writes: readonly TaskAnnotationWrite[]): Promise<void> {

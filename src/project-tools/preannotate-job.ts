@@ -2,7 +2,7 @@
  * Pre-annotate a whole project: list its tasks, embed every image in the worker (batches,
  * with throughput and time left), fit the clusters on the project's embeddings, and write a
  * prediction for every task through the project source (queued in the outbox for Label
- * Studio). Resumable: the ids of embedded tasks go to store.progress after every batch, so a
+ * Studio), and say "Done." once the server holds them all. Resumable: the ids of embedded tasks go to store.progress after every batch, so a
  * reload or a closed lid continues where it stopped; an embedded image costs nothing the
  * second time (the worker's cache answers by URL without running the model).
  * Cancellable between batches (`pause()`); the state machine is job-state.ts.
@@ -201,16 +201,41 @@ export class PreannotateJob {
       const modelVersion = written > 0 ? await core.modelVersion(project, configXml) : undefined;
       // The Data Manager scores and sorts by the project's model version: make it this one.
       if (modelVersion && source.setModelVersion) await source.setModelVersion(modelVersion);
-      await progress.setState(project, this.jobId, 'done');
       this.dispatch({ type: 'queued', ...(modelVersion ? { modelVersion } : {}) });
-      // Sending continues in the background (the outbox retries with backoff).
-      void source.flush().catch(() => {});
+      // 6. "Done." only once the server holds them: queued writes survive a reload (the outbox
+      // resumes them by itself), but a person who closes the tab at "Done." must lose nothing.
+      if (!(await this.waitUntilStored(signal))) return await this.paused();
+      await progress.setState(project, this.jobId, 'done');
+      this.dispatch({ type: 'stored' });
       return this.state_;
     } catch (error) {
       const message = (error as Error)?.message ?? String(error);
       if (started) await progress.setState(project, this.jobId, 'failed', message).catch(() => {});
       this.dispatch({ type: 'fail', error: message });
       return this.state_;
+    }
+  }
+
+  /**
+   * Send the queued writes and wait until none of this project's is pending; false when paused
+   * meanwhile (the writes go on in the background). Refused writes (4xx) end the job with the
+   * reason: they are not stored, and the status panel offers to retry or discard them.
+   */
+  private async waitUntilStored(signal: AbortSignal): Promise<boolean> {
+    const { source } = this.o;
+    let delay = 200;
+    for (;;) {
+      const flushed = await source.flush();
+      const mine = source.pendingWrites ? await source.pendingWrites() : flushed;
+      if (mine.pending === 0) {
+        if (mine.failed > 0) throw new Error(`${mine.failed} prediction write${mine.failed === 1 ? ' was' : 's were'} refused by the server; see the plugin's status panel to retry or discard them`);
+        return true;
+      }
+      this.dispatch({ type: 'storing', unstored: Math.min(this.state_.predicted, mine.pending) });
+      if (signal.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5_000);
+      if (signal.aborted) return false;
     }
   }
 

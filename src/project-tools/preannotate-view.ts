@@ -14,7 +14,8 @@ const PHASE_TEXT: Readonly<Record<JobPhase, string>> = Object.freeze({
   listing: 'Listing the project’s tasks…',
   embedding: 'Embedding images…',
   fitting: 'Fitting clusters…',
-  predicting: 'Writing predictions…',
+  predicting: 'Making predictions…',
+  storing: 'Storing predictions in Label Studio…',
   done: 'Done.',
   paused: 'Paused: progress is kept; resume any time (also after a reload).',
   failed: 'Stopped by an error.',
@@ -78,7 +79,8 @@ export class PreannotateView implements ToolView {
       if (state.resumed > 0) parts.push(`${state.resumed} from an earlier run`);
       if (state.phase === 'embedding') parts.push(`${view.rate.toFixed(1)} images/s`, `${formatDuration(view.timeLeftMs)} left`);
       if (state.failed > 0) parts.push(`${state.failed} failed`);
-      if (state.predicted > 0) parts.push(`${state.predicted} predictions written`);
+      if (state.phase === 'storing') parts.push(`${state.predicted - state.unstored} / ${state.predicted} predictions stored`);
+      else if (state.predicted > 0) parts.push(`${state.predicted} predictions ${state.phase === 'done' ? 'stored' : 'made'}`);
       this.numbers.textContent = parts.join(' · ');
     }
     this.error.textContent = state.error ?? '';
@@ -92,7 +94,7 @@ export class PreannotateView implements ToolView {
     const { pending, failed } = await this.writeState();
     if (pending === 0 && failed === 0) {
       // Only a claim about what was written: nothing written is said by the report above.
-      this.writes.textContent = predicted > 0 ? `All ${predicted} predictions are sent.` : '';
+      this.writes.textContent = predicted > 0 ? `All ${predicted} predictions are stored.` : '';
       return;
     }
     this.writes.textContent = `${pending} writes waiting to be sent (retried with backoff)${failed ? `, ${failed} refused` : ''}.`;

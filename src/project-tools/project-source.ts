@@ -50,6 +50,8 @@ export interface ProjectSource {
   setModelVersion?(version: string): Promise<void>;
   /** Try to send queued writes now; what is left. A local source has nothing queued. */
   flush(): Promise<WriteState>;
+  /** This project's writes still queued (flush() counts every project's); optional. */
+  pendingWrites?(): Promise<WriteState>;
   /** Show a task to the person (the demo opens it in its editor; Label Studio navigates). */
   openTask(taskId: number): void;
 }

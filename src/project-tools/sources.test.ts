@@ -67,8 +67,10 @@ describe('Label Studio source (fake fetch)', () => {
     state = await source.flush();
     expect(state).toEqual({ pending: 0, failed: 0 });
     const posts = calls.filter((c) => c.method === 'POST');
-    expect(posts.map((c) => c.url)).toEqual(['https://ls.example/api/predictions/', 'https://ls.example/api/predictions/', 'https://ls.example/api/predictions/']);
-    const delivered = posts.slice(1).map((c) => c.body as { task: number; score: number });
+    // Each alone is a one-prediction bulk import (the batch sender merges them when present).
+    const url = 'https://ls.example/api/projects/3/import/predictions';
+    expect(posts.map((c) => c.url)).toEqual([url, url, url]);
+    const delivered = posts.slice(1).map((c) => (c.body as Array<{ task: number; score: number }>)[0]);
     expect(delivered.map((b) => b.task).sort()).toEqual([1, 2]);
     expect(delivered.find((b) => b.task === 1)!.score).toBe(0.9);
     expect(posts[0].headers.get('X-CSRFToken')).toBe('tok');

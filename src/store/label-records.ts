@@ -59,11 +59,28 @@ export function derivedItems(records: readonly LabelRecord[]): Map<string, Deriv
   return items;
 }
 
-/** The newest `updatedAt` among the records that speak for a task (0 when none). */
+/**
+ * The labels time of a model version (model-version.ts): the newest `updatedAt` among the
+ * project's Label Studio annotations (with labels) this browser has read — Label Studio's own
+ * clock, so every browser that read the same annotations gets the same time. A browser's own
+ * labels (`local:` records) carry its clock, which no other browser shares: a bulk label that
+ * included annotated tasks gave two browsers with the same labels different times, so they
+ * count only where no annotation of the server is known at all (the demo, offline). 0 when none.
+ */
 export function labelsWatermark(records: readonly LabelRecord[]): number {
-  let max = 0;
-  for (const record of latestPerTask(records).values()) max = Math.max(max, record.updatedAt);
-  return max;
+  let server = 0;
+  let local = 0;
+  let anyServer = false;
+  for (const record of records) {
+    if (!hasLabels(record)) continue;
+    if (isServerRecord(record)) {
+      anyServer = true;
+      server = Math.max(server, record.updatedAt);
+    } else {
+      local = Math.max(local, record.updatedAt);
+    }
+  }
+  return anyServer ? server : local;
 }
 
 /** Same labels (control → values, order-insensitive per control)? */

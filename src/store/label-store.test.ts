@@ -79,6 +79,19 @@ describe('label records', () => {
     expect(labelsWatermark(records)).toBe(30);
   });
 
+  it('times labels by Label Studio\'s clock only, so browsers with the same annotations agree (bulk label over annotated tasks)', () => {
+    const team = [rec('ls:1', 5, 'a', 10), rec('ls:2', 6, 'b', 20)];
+    // Browser A bulk-labelled tasks 5 and 6 (already annotated): local records with its own clock.
+    const browserA = [...team, rec('local:5', 5, 'a', 5_000), rec('local:6', 6, 'b', 5_001)];
+    const browserB = team;
+    expect(labelsWatermark(browserA)).toBe(20);
+    expect(labelsWatermark(browserB)).toBe(20);
+    expect(derivedItems(browserA).get('5:image')!.labels).toEqual(derivedItems(browserB).get('5:image')!.labels);
+    // Without any server annotation (the demo, offline) the browser's own times are all there is.
+    expect(labelsWatermark([rec('local:7', 7, 'c', 42)])).toBe(42);
+    expect(labelsWatermark([])).toBe(0);
+  });
+
   it('ignores empty and cancelled annotations (no choices)', () => {
     const empty: LabelRecord = { ...rec('ls:9', 7, 'z', 99), labels: { image: { class: [] } } };
     expect(derivedItems([rec('ls:1', 7, 'kept', 10), empty]).get('7:image')!.labels).toEqual({ class: ['kept'] });

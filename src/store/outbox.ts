@@ -24,8 +24,30 @@ import type { OutboxRecord } from './schema.ts';
 
 export type { OutboxInput, StoredOutboxRecord } from './outbox-records.ts';
 
-/** The part of `fetch` the outbox uses; inject one that adds credentials (token, CSRF header). */
-export type OutboxFetch = (url: string, init: RequestInit) => Promise<Response>;
+/**
+ * The part of `fetch` the outbox uses; inject one that adds credentials (token, CSRF header).
+ * It may carry a `batch` sender: due items it accepts are then handed over together (in queue
+ * order, between the items it does not accept), so a thousand predictions need not be a
+ * thousand round trips (labelstudio/prediction-batch.ts).
+ */
+export type OutboxFetch = ((url: string, init: RequestInit) => Promise<Response>) & { batch?: OutboxBatchSender };
+
+/** A queued item as a batch sender sees it. */
+export interface OutboxBatchItem {
+  id: number;
+  url: string;
+  method: OutboxRecord['method'];
+  body: unknown;
+}
+
+/** How one item of a batch ended: an HTTP status (classified like a single answer) or a network error. */
+export type OutboxBatchOutcome = { status: number; error?: string; retryAfterMs?: number } | { network: string };
+
+/** Sends many queued items at once; answers an outcome per item id (a missing one is retried). */
+export interface OutboxBatchSender {
+  accepts(item: Pick<OutboxBatchItem, 'url' | 'method' | 'body'>): boolean;
+  send(items: readonly OutboxBatchItem[]): Promise<Map<number, OutboxBatchOutcome>>;
+}
 
 /** The part of the Web Locks API the outbox uses. */
 export interface OutboxLocks {
@@ -96,8 +118,8 @@ export interface Outbox {
    * next flush (the server is unreachable, throttling or refusing us: do not hammer it).
    */
   flush(fetchImpl: OutboxFetch): Promise<FlushReport>;
-  /** Number of pending (not failed) items, due or not. */
-  pending(): Promise<number>;
+  /** Number of pending (not failed) items, due or not; of those `filter` keeps, when given. */
+  pending(filter?: (item: StoredOutboxRecord) => boolean): Promise<number>;
   /** Items that failed for good, oldest first, for the status panel. */
   failed(): Promise<StoredOutboxRecord[]>;
   /** Earliest `nextAttemptAt` among pending items (to schedule the next flush), if any. */
@@ -138,8 +160,8 @@ export class DurableOutbox implements Outbox {
     return this.running;
   }
 
-  async pending(): Promise<number> {
-    return (await this.records.list()).filter((r) => r.state === 'pending').length;
+  async pending(filter: (item: StoredOutboxRecord) => boolean = () => true): Promise<number> {
+    return (await this.records.list()).filter((r) => r.state === 'pending' && filter(r)).length;
   }
 
   async failed(): Promise<StoredOutboxRecord[]> {
@@ -177,8 +199,21 @@ export class DurableOutbox implements Outbox {
     if (!this.options.isOnline()) return { ...report, offline: true };
     const startedAt = this.options.now();
     const paused = new Set<OutboxRecord['target']>();
-    for (const item of await this.records.list()) {
-      if (item.state !== 'pending' || item.nextAttemptAt > startedAt || paused.has(item.target)) continue;
+    const due = (await this.records.list()).filter((item) => item.state === 'pending' && item.nextAttemptAt <= startedAt);
+    const batch = fetchImpl.batch;
+    for (let i = 0; i < due.length;) {
+      if (batch?.accepts(due[i])) {
+        // A run of consecutive items the batch sender takes: one hand-over, queue order kept
+        // with the items around it (an annotation queued before a prediction goes first).
+        let j = i;
+        while (j < due.length && batch.accepts(due[j])) j++;
+        const run = due.slice(i, j).filter((item) => !paused.has(item.target));
+        i = j;
+        if (run.length > 0) await this.sendBatch(batch, run, report, paused);
+        continue;
+      }
+      const item = due[i++];
+      if (paused.has(item.target)) continue;
       let response: Response;
       const abort = new AbortController();
       const timer = setTimeout(
@@ -188,55 +223,77 @@ export class DurableOutbox implements Outbox {
       try {
         response = await fetchImpl(item.url, { ...requestInit(item), signal: abort.signal });
       } catch (error) {
-        // Network error (offline, DNS, CORS, refused): the whole target is out of reach.
-        await this.backOff(item, undefined, `network: ${errorText(error)}`, undefined);
-        report.retried++;
-        paused.add(item.target);
+        await this.settleOutcome(item, { network: errorText(error) }, report, paused);
         continue;
       } finally {
         clearTimeout(timer);
       }
       const outcome = classifyStatus(response.status);
-      switch (outcome) {
-        case 'sent':
-          await this.records.settle(item.id, item.revision, 'delete');
-          report.sent++;
-          break;
-        case 'retry':
-          await this.backOff(
-            item,
-            response.status,
-            `HTTP ${response.status}${await bodyText(response)}`,
-            retryAfterMs(response.headers.get('Retry-After'), this.options.now()),
-          );
-          report.retried++;
-          if (response.status === 429) paused.add(item.target);
-          break;
-        case 'auth':
-          // Not the item's fault: no attempt counted, no backoff; it goes out after a login.
-          await this.records.settle(item.id, item.revision, {
-            lastStatus: response.status,
-            lastError: `HTTP ${response.status}: log in to ${item.target}`,
-          });
-          if (!report.auth.includes(item.target)) report.auth.push(item.target);
-          paused.add(item.target);
-          break;
-        case 'failed':
-          await this.records.settle(item.id, item.revision, {
-            state: 'failed',
-            attempts: item.attempts + 1,
-            lastStatus: response.status,
-            lastError: `HTTP ${response.status}${await bodyText(response)}`,
-          });
-          report.failed++;
-          break;
-        default: {
-          const unreachable: never = outcome;
-          throw new Error(`unknown send outcome ${String(unreachable)}`);
-        }
-      }
+      await this.settleOutcome(item, {
+        status: response.status,
+        ...(outcome === 'sent' || outcome === 'auth' ? {} : { error: `HTTP ${response.status}${await bodyText(response)}` }),
+        ...(outcome === 'retry' ? { retryAfterMs: retryAfterMs(response.headers.get('Retry-After'), this.options.now()) } : {}),
+      }, report, paused);
     }
     return report;
+  }
+
+  private async sendBatch(batch: OutboxBatchSender, run: readonly StoredOutboxRecord[], report: FlushReport, paused: Set<OutboxRecord['target']>): Promise<void> {
+    let outcomes: Map<number, OutboxBatchOutcome>;
+    try {
+      outcomes = await batch.send(run.map((item) => ({ id: item.id, url: item.url, method: item.method, body: item.body })));
+    } catch (error) {
+      outcomes = new Map(run.map((item) => [item.id, { network: errorText(error) }]));
+    }
+    for (const item of run) {
+      await this.settleOutcome(item, outcomes.get(item.id) ?? { status: 503, error: 'the batch sender gave no answer for this item' }, report, paused);
+    }
+  }
+
+  /** Apply one answer to one item: deleted, backed off, held for a login, or failed for good. */
+  private async settleOutcome(item: StoredOutboxRecord, answer: OutboxBatchOutcome, report: FlushReport, paused: Set<OutboxRecord['target']>): Promise<void> {
+    if ('network' in answer) {
+      // Network error (offline, DNS, CORS, refused): the whole target is out of reach.
+      await this.backOff(item, undefined, `network: ${answer.network}`, undefined);
+      report.retried++;
+      paused.add(item.target);
+      return;
+    }
+    const outcome = classifyStatus(answer.status);
+    const error = (answer.error ?? `HTTP ${answer.status}`).slice(0, MAX_ERROR_CHARS);
+    switch (outcome) {
+      case 'sent':
+        await this.records.settle(item.id, item.revision, 'delete');
+        report.sent++;
+        break;
+      case 'retry':
+        await this.backOff(item, answer.status, error, answer.retryAfterMs);
+        report.retried++;
+        if (answer.status === 429) paused.add(item.target);
+        break;
+      case 'auth':
+        // Not the item's fault: no attempt counted, no backoff; it goes out after a login.
+        await this.records.settle(item.id, item.revision, {
+          lastStatus: answer.status,
+          lastError: `HTTP ${answer.status}: log in to ${item.target}`,
+        });
+        if (!report.auth.includes(item.target)) report.auth.push(item.target);
+        paused.add(item.target);
+        break;
+      case 'failed':
+        await this.records.settle(item.id, item.revision, {
+          state: 'failed',
+          attempts: item.attempts + 1,
+          lastStatus: answer.status,
+          lastError: error,
+        });
+        report.failed++;
+        break;
+      default: {
+        const unreachable: never = outcome;
+        throw new Error(`unknown send outcome ${String(unreachable)}`);
+      }
+    }
   }
 
   private async backOff(
