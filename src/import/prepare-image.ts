@@ -19,7 +19,9 @@ import { toDisplayPixels, type DisplayPixels } from '../embedding/display-pixels
 import { notAnImage } from '../embedding/decode-image.ts';
 import { ImageError } from '../embedding/image-errors.ts';
 import type { HighBitDepthMode } from '../embedding/manifest-types.ts';
-import { checkDimensions, type Pixels } from '../embedding/pixels.ts';
+import { readImageSize } from '../embedding/image-header.ts';
+import { MAX_DECODE_PIXELS, checkDimensions, type Pixels } from '../embedding/pixels.ts';
+import { BrowserOnly, decodeLikeBrowser } from './browser-decode.ts';
 import { sniffFormat, type ImageFormat } from '../embedding/sniff-format.ts';
 import { sha256Hex } from '../store/sha256.ts';
 
@@ -38,12 +40,21 @@ export interface PreparedImage {
   converted: boolean;
   width: number;
   height: number;
-  /** The pixels a browser decodes from `displayBytes`; absent for formats Node does not decode here (JPEG, GIF, WebP, BMP). */
+  /** The pixels a browser decodes from `displayBytes`; absent when not asked for, or when Node cannot repeat the browser's decode (`leftToBrowser` says why). */
   pixels?: DisplayPixels;
+  /** Why `pixels` is absent for an image the browser will have to embed itself. */
+  leftToBrowser?: string;
 }
 
-/** Formats uploaded byte for byte without a Node decoder: embedded by the browser, not by `--embed`. */
-export const BROWSER_ONLY_FORMATS: readonly ImageFormat[] = Object.freeze(['jpeg', 'gif', 'webp', 'bmp']);
+/** Options of {@link prepareImage}. */
+export interface PrepareOptions {
+  highBitDepth?: HighBitDepthMode;
+  /** Decode JPEG, GIF and WebP (as the browser does, `browser-decode.ts`) for `--embed`. Default false: they are uploaded byte for byte and need no pixels. */
+  browserFormatPixels?: boolean;
+  /** Pixel budget, checked from the header before decoding. Default `MAX_DECODE_PIXELS` (50 MP). */
+  maxPixels?: number;
+}
+
 
 /** fast-png output → our Pixels (palette expanded; grey + alpha widened to RGBA). */
 function pngToPixels(png: ReturnType<typeof decodePng>): Pixels {
@@ -116,7 +127,9 @@ function withExtension(name: string, ext: string): string {
  * Prepares one file (see the module comment). Throws `ImageError` for bytes that are not an
  * image or cannot be decoded; the caller reports them as skipped.
  */
-export async function prepareImage(bytes: Uint8Array, fileName: string, highBitDepth: HighBitDepthMode = 'max'): Promise<PreparedImage> {
+export async function prepareImage(bytes: Uint8Array, fileName: string, options: PrepareOptions = {}): Promise<PreparedImage> {
+  const highBitDepth = options.highBitDepth ?? 'max';
+  const maxPixels = options.maxPixels ?? MAX_DECODE_PIXELS;
   if (bytes.length === 0) throw new ImageError('zero-size', 'the file is empty (0 bytes)');
   const format = sniffFormat(bytes.subarray(0, 64));
   if (format === null) throw notAnImage(bytes);
@@ -136,9 +149,12 @@ export async function prepareImage(bytes: Uint8Array, fileName: string, highBitD
 
   if (format === 'tiff') {
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    return convert(await decodeTiff(buffer));
+    return convert(await decodeTiff(buffer, { maxPixels }));
   }
   if (format === 'png') {
+    // Decide from the header before inflating anything (a 50-megapixel PNG is refused unread).
+    const size = readImageSize(bytes, 'png');
+    checkDimensions(size.width, size.height, 'PNG', maxPixels);
     let png: ReturnType<typeof decodePng>;
     try {
       png = decodePng(bytes);
@@ -150,5 +166,12 @@ export async function prepareImage(bytes: Uint8Array, fileName: string, highBitD
     if (exact) return keep(toDisplayPixels(pixels, highBitDepth));
     return convert(pixels);
   }
-  return keep(undefined);
+  // Browser formats: the header check always (a huge image is refused whatever the options),
+  // the decode only for --embed.
+  const size = readImageSize(bytes, format);
+  checkDimensions(size.width, size.height, format.toUpperCase(), maxPixels);
+  if (!options.browserFormatPixels) return keep(undefined, size.width, size.height);
+  const decoded = await decodeLikeBrowser(bytes, format, maxPixels);
+  if (decoded instanceof BrowserOnly) return { ...(await keep(undefined, size.width, size.height)), leftToBrowser: decoded.reason };
+  return keep(toDisplayPixels(decoded, highBitDepth));
 }

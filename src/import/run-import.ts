@@ -95,7 +95,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
       for (const file of files) {
         let prepared;
         try {
-          prepared = await prepareImage(new Uint8Array(await readFile(file.path)), file.name);
+          prepared = await prepareImage(new Uint8Array(await readFile(file.path)), file.name, { browserFormatPixels: embedder !== undefined });
         } catch (error) {
           const reason: SkipReason = error instanceof ImageError && error.code === 'not-an-image' ? 'not-an-image' : 'unreadable';
           summary.skipped[reason].push({ path: file.relativePath, detail: firstLine(error) });
@@ -125,7 +125,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
           ...(measurements ? { measurements } : {}),
         });
         if (embedder) {
-          if (!prepared.pixels) notEmbedded.push({ path: file.relativePath, detail: `${prepared.format.toUpperCase()}: the browser's decoder differs from Node's, so annotators' browsers embed it` });
+          if (!prepared.pixels) notEmbedded.push({ path: file.relativePath, detail: prepared.leftToBrowser ?? `${prepared.format.toUpperCase()}: not decoded in Node, so annotators' browsers embed it` });
           else if (!embedder.canEmbedExactly(prepared.pixels)) notEmbedded.push({ path: file.relativePath, detail: 'larger than the native-size limit: the browser downscales it while decoding' });
           else toEmbed.push({ imageKey: prepared.displaySha256, pixels: prepared.pixels });
         }
