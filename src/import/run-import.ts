@@ -44,6 +44,8 @@ export interface RunImportOptions {
   partSize?: number;
   /** Also embed images whose tasks exist already (their embeddings were never computed). */
   embedExisting?: boolean;
+  /** Only the files whose index in the sorted walk is `index` modulo `count` (a distributed run's worker). */
+  shard?: { index: number; count: number };
 }
 
 /** Runs the import (see the module comment). */
@@ -52,6 +54,11 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
   const { destination, embedder } = options;
   const batchSize = options.batchSize ?? 32;
   const contents = await walkFolder(options.folder);
+  // The walk is sorted, so every worker of a distributed run cuts the same list the same way.
+  if (options.shard) {
+    const { index, count } = options.shard;
+    contents.files = contents.files.filter((_, i) => i % count === index);
+  }
   const summary: ImportSummary = {
     destination: destination.description,
     found: contents.files.length,
