@@ -13,6 +13,7 @@
  * and PNGs that a canvas decodes inexactly (16-bit, palette, alpha), so the browser's embedding
  * of the displayed image equals the one computed here.
  */
+import { inflateSync } from 'node:zlib';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { decodeTiff } from '../embedding/decode-tiff.ts';
 import { toDisplayPixels, type DisplayPixels } from '../embedding/display-pixels.ts';
@@ -118,6 +119,38 @@ export function encodeDisplayPng(pixels: DisplayPixels): Uint8Array {
   return encodePng({ width: pixels.width, height: pixels.height, data: pixels.data, depth: 8, channels: pixels.channels });
 }
 
+/** Channels per PNG colour type (grey, -, RGB, palette, grey+alpha, -, RGBA). */
+const PNG_CHANNELS: Readonly<Record<number, number>> = Object.freeze({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 });
+
+/**
+ * Refuses a PNG whose image data inflates to more than its header's size allows (a deflate bomb:
+ * 1 MB of IDAT can inflate to 1 GB, which fast-png would hold whole). Inflates the IDAT chunks
+ * with Node's zlib capped at that bound (`maxOutputLength`), before fast-png decodes anything.
+ */
+function checkPngData(bytes: Uint8Array, width: number, height: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const depth = bytes[24];
+  const channels = PNG_CHANNELS[bytes[25]] ?? 4;
+  // Rows plus a filter byte each; interlaced images have at most ~2x the rows (Adam7 passes).
+  const bound = 2 * height * (2 + Math.ceil((width * channels * depth) / 8)) + 1024;
+  const idat: Uint8Array[] = [];
+  for (let pos = 8; pos + 8 <= bytes.length;) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (type === 'IDAT') idat.push(bytes.subarray(pos + 8, Math.min(bytes.length, pos + 8 + length)));
+    if (type === 'IEND') break;
+    pos += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: bound, finishFlush: 2 /* Z_SYNC_FLUSH: a cut-short stream is fast-png's to report */ });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageError('too-large', `the PNG's image data inflates to more than the ${bound} bytes a ${width} x ${height} image needs (a decompression bomb or a corrupt file); re-export the image`);
+    }
+    // Other zlib errors: fast-png reports them with its own message.
+  }
+}
+
 function withExtension(name: string, ext: string): string {
   const dot = name.lastIndexOf('.');
   return `${dot > 0 ? name.slice(0, dot) : name}${ext}`;
@@ -155,6 +188,7 @@ export async function prepareImage(bytes: Uint8Array, fileName: string, options:
     // Decide from the header before inflating anything (a 50-megapixel PNG is refused unread).
     const size = readImageSize(bytes, 'png');
     checkDimensions(size.width, size.height, 'PNG', maxPixels);
+    checkPngData(bytes, size.width, size.height);
     let png: ReturnType<typeof decodePng>;
     try {
       png = decodePng(bytes);
