@@ -181,19 +181,19 @@ function bytesOf(buffer: ArrayBufferLike | ArrayBufferView): Uint8Array {
 }
 
 class BoundedLzw extends BaseDecoder {
-  decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     return lzwDecodeBounded(bytesOf(buffer), (this.parameters as unknown as BoundedParameters).maxBytes).buffer;
   }
 }
 
 class BoundedPackBits extends BaseDecoder {
-  decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     return packBitsDecodeBounded(bytesOf(buffer), (this.parameters as unknown as BoundedParameters).maxBytes).buffer;
   }
 }
 
 class BoundedDeflate extends BaseDecoder {
-  async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
     return (await inflateBounded(bytesOf(buffer), (this.parameters as unknown as BoundedParameters).maxBytes)).buffer;
   }
 }
@@ -207,7 +207,7 @@ export function useBoundedTiffDecoders(): Promise<void> {
     const jpeg = await getDecoder(7, { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: 8, planarConfiguration: 1 } as never);
     const JpegDecoder = jpeg.constructor as new (p: unknown) => BaseDecoder;
     class BoundedJpeg extends JpegDecoder {
-      decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> | ArrayBufferLike {
+      override decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> | ArrayBufferLike {
         const p = this.parameters as unknown as BoundedParameters;
         const size = readImageSize(bytesOf(buffer), 'jpeg');
         if (size.width * size.height > p.tileWidth * p.tileHeight) throw new BlockTooLarge('JPEG', p.maxBytes);

@@ -23,14 +23,14 @@ import { readImageSize } from '../embedding/image-header.ts';
 import { MAX_DECODE_PIXELS, checkDimensions, type Pixels } from '../embedding/pixels.ts';
 import type { ImageFormat } from '../embedding/sniff-format.ts';
 
-type SharpModule = typeof import('sharp');
+type SharpModule = typeof import('sharp').default;
 
 let loaded: Promise<SharpModule | Error> | undefined;
 
 function loadSharp(): Promise<SharpModule | Error> {
   loaded ??= import('sharp').then(
     (m) => {
-      const sharp = (m as unknown as { default?: SharpModule }).default ?? m;
+      const sharp = m.default ?? (m as unknown as SharpModule);
       // No decoded-image cache: each file is decoded once, and the cache would hold up to 50 MB.
       sharp.cache(false);
       return sharp;
