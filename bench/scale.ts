@@ -11,7 +11,8 @@
  *    of 1 worker process (onnxruntime threads = cores) or 2 (threads = cores / 2), 2 shards per
  *    worker, each shard the project's Node import in its own process. Wall time from the
  *    driver's start to the gathered parts, cluster start-up included (it is part of a run).
- * Smoke runs time the Dask engines on JPEG only (each Dask run costs a cluster start).
+ * Model: the manifest's default (what `npm run import -- DIR --embed` runs); smoke runs use the
+ * small model and time the Dask engines on JPEG only (each Dask run costs a cluster start).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,9 +46,9 @@ function ids(cfg: BenchConfig): string[] {
   return [...out, PROJECTION_ID];
 }
 
-function label(format: Format, engine: Engine, n: number, threads: number): string {
+function label(format: Format, engine: Engine, n: number, threads: number, modelId: string): string {
   const what = engine === '1p' ? `1 process, onnxruntime-node ${threads} threads` : engine === 'dask-1w' ? `Dask LocalCluster, 1 worker process x ${threads} threads` : `Dask LocalCluster, 2 worker processes x ${Math.max(1, threads / 2)} thread(s)`;
-  return `import --embed, ${format.toUpperCase()} (${n} ndsb-dev crops), ${what}`;
+  return `import --embed, ${format.toUpperCase()} (${n} ndsb-dev crops, ${modelId}), ${what}`;
 }
 
 /** The crops as JPEG (as they are), PNG and LZW TIFF, in one folder per format. */
@@ -90,13 +91,15 @@ export const scaleSection: Section = {
     const source = join(ctx.tmp, 'scale-source');
     const n = await makeInputs(source, cfg.smoke ? 8 : 480);
     const runs = cfg.smoke ? 1 : 2;
+    const manifestPath = join(ROOT, 'models', 'manifest.json');
+    const modelId = cfg.smoke ? cfg.modelId : (JSON.parse(readFileSync(manifestPath, 'utf8')) as { default: string }).default;
     const rows: Row[] = [];
     const rates = new Map<string, number>();
 
     // One process: the import as `npm run import -- DIR --to-folder OUT --embed` runs it.
     let embedder: NodeEmbedder;
     try {
-      embedder = await NodeEmbedder.create(join(ROOT, 'models', 'manifest.json'), cfg.modelId, threads);
+      embedder = await NodeEmbedder.create(manifestPath, modelId, threads);
     } catch (error) {
       return ids(cfg).map((id) => skippedRow(base(id), 'prerequisite', (error as Error).message));
     }
@@ -115,7 +118,7 @@ export const scaleSection: Section = {
         const stats = summarise(samples);
         rates.set(`${format}/1p`, stats.median);
         log(`scale: ${format} 1 process ${samples.map((x) => x.toFixed(1)).join(', ')} images/s`);
-        rows.push(measured({ ...base(`scale/${format}/1p`), label: label(format, '1p', n, threads), note: `${embedded} of ${n} embedded in Node (none left to the browser); whole import, wall time` }, stats));
+        rows.push(measured({ ...base(`scale/${format}/1p`), label: label(format, '1p', n, threads, modelId), note: `${embedded} of ${n} embedded in Node (none left to the browser); whole import, wall time` }, stats));
       }
     } finally {
       await embedder.release();
@@ -138,7 +141,7 @@ export const scaleSection: Section = {
           const out = join(ctx.tmp, `scale-${engine}-${format}-${r}`);
           const t = performance.now();
           const { stdout } = await run(PYTHON, [DASK_SCRIPT, join(source, format), '--out', out, '--local-workers', String(workers), '--shards', String(2 * workers),
-            '--threads', String(Math.max(1, Math.floor(threads / workers))), '--model', cfg.modelId, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
+            '--threads', String(Math.max(1, Math.floor(threads / workers))), '--model', modelId, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 });
           const wall = (performance.now() - t) / 1000;
           const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { seconds: number; parts: string[] };
           if (result.parts.length === 0) throw new Error(`scale: ${id}: no parts written`);
@@ -149,7 +152,7 @@ export const scaleSection: Section = {
         rates.set(`${format}/${engine}`, stats.median);
         log(`scale: ${format} ${engine} ${samples.map((x) => x.toFixed(1)).join(', ')} images/s`);
         rows.push(measured({
-          ...base(id), label: label(format, engine, n, threads), baseline: `scale/${format}/1p`,
+          ...base(id), label: label(format, engine, n, threads, modelId), baseline: `scale/${format}/1p`,
           note: `wall time from the driver's start, incl. cluster start-up (${(100 * startShare).toFixed(0)} % of it)`,
         }, stats));
       }
