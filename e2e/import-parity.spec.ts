@@ -5,8 +5,8 @@
  * real Chromium (createImageBitmap + onnxruntime-web in its worker), on the same bytes.
  *
  * Images: 24 ndsb-dev JPEGs (every 20th of the sorted 480; PARITY_ALL=1 takes all 480: a one-off
- * run, reported in src/import/README.md), and GIF / WebP (lossless and lossy) / PNG made from a
- * few of them by sharp here. Each must reach cosine >= 0.999 with the browser's vector; the
+ * run, reported in src/import/README.md), and GIF / WebP (lossless and lossy) / PNG / JPEG with
+ * EXIF orientation 6 made from 4 of them by sharp here. Each must reach cosine >= 0.999 with the browser's vector; the
  * spec prints the worst cosine and the largest absolute difference per format.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -64,6 +64,8 @@ test('import --embed: JPEG, GIF, WebP and PNG vectors computed in Node equal the
     samples.push({ format: 'webp-lossless', name, bytes: new Uint8Array(await sharp(src).webp({ lossless: true }).toBuffer()) });
     samples.push({ format: 'webp-lossy', name, bytes: new Uint8Array(await sharp(src).webp({ quality: 80 }).toBuffer()) });
     samples.push({ format: 'png', name, bytes: new Uint8Array(await sharp(src).png().toBuffer()) });
+    // EXIF orientation 6 (rotate 90°): the browser draws it rotated, and so must the import.
+    samples.push({ format: 'jpeg-exif-rotated', name, bytes: new Uint8Array(await sharp(src).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer()) });
   }
 
   const embedder = await NodeEmbedder.create(DEFAULT_MANIFEST, undefined, 1);
@@ -97,7 +99,7 @@ test('import --embed: JPEG, GIF, WebP and PNG vectors computed in Node equal the
     console.log(`${format}: ${s.n} images, worst cosine ${s.cosine.toFixed(7)}, max |diff| ${s.maxAbs.toExponential(2)}` +
       (s.leftToBrowser.length ? `; left to the browser: ${s.leftToBrowser.length} (${s.leftToBrowser[0]})` : ''));
   }
-  // Every JPEG of the sample is embedded in Node: none is left to the browser.
-  expect(worst.get('jpeg')?.leftToBrowser).toEqual([]);
+  // Every image of every format is embedded in Node: none is left to the browser.
+  for (const [format, s] of worst) expect(s.leftToBrowser, format).toEqual([]);
   expect(worst.get('jpeg')?.n).toBe(jpegs.length);
 });
