@@ -29,10 +29,11 @@ import { qualitySection, runQuality } from './quality.ts';
 import { defaultModelSection } from './default-model-speed.ts';
 import { importSection } from './import.ts';
 import { preannotateWritesSection } from './preannotate-writes.ts';
+import { scaleSection } from './scale.ts';
 import type { Section } from './section.ts';
 import { formatTable, machineLine, writeReadmeSection, type BenchResult } from './report.ts';
 
-const SECTIONS: Section[] = [qualitySection, defaultModelSection, embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection, importSection, preannotateWritesSection];
+const SECTIONS: Section[] = [qualitySection, defaultModelSection, embeddingSection, taskOpenSection, kmeansSection, indexeddbSection, shimSection, memorySection, importSection, scaleSection, preannotateWritesSection];
 
 /** Problems that make the run fail: missing rows, failed rows, and (smoke) non-prerequisite skips. */
 export function checkRows(rows: Row[], expected: string[], smoke: boolean): string[] {

@@ -10,6 +10,11 @@
  * `MAX_DECODE_PIXELS` before `readRasters` allocates anything; strip/tile extents are checked
  * against the file length so a cut-short file fails as `truncated` instead of decoding garbage.
  *
+ * Decompression bombs: the LZW, Deflate, PackBits and JPEG decoders are bounded to the block's
+ * own size (`tiff-bounded-decoders.ts`), and a file with more than `MAX_TIFF_BLOCKS` strips or
+ * tiles is refused from its directory (a million 1-row strips cost geotiff gigabytes of
+ * bookkeeping before the first pixel).
+ *
  * No worker pool: `readRasters` without `pool` decodes in the calling thread, which is already
  * our embedding worker (a pool would spawn nested workers from a blob URL, which a plugin on a
  * strict CSP page cannot do). geotiff's decoders are dynamic imports in its registry; Vite
@@ -17,6 +22,7 @@
  */
 import { fromArrayBuffer, type GeoTIFFImage } from 'geotiff';
 import { ImageError, describeCause } from './image-errors.ts';
+import { BlockTooLarge, useBoundedTiffDecoders } from './tiff-bounded-decoders.ts';
 import { MAX_DECODE_PIXELS, assertPixels, checkDimensions, type PixelChannels, type Pixels } from './pixels.ts';
 
 /** TIFF compression codes we decode, with names for messages. */
@@ -39,6 +45,12 @@ const PHOTOMETRIC_NAMES: Readonly<Record<number, string>> = Object.freeze({
   6: 'YCbCr',
   8: 'CIELab',
 });
+
+/**
+ * Most strips or tiles we read: 65,536 (a 50-megapixel image in 1-row strips has ~7,000; 256 x 256
+ * tiles, ~800). More is refused from the directory, before geotiff sets up a read per block.
+ */
+export const MAX_TIFF_BLOCKS = 65_536;
 
 /** Options of `decodeTiff`. */
 export interface DecodeTiffOptions {
@@ -79,6 +91,8 @@ export async function decodeTiff(buffer: ArrayBuffer, options: DecodeTiffOptions
   if (buffer.byteLength === 0) {
     throw new ImageError('zero-size', 'The image file is empty (0 bytes). Re-upload the image.');
   }
+
+  await useBoundedTiffDecoders();
 
   // 1. Header and first directory only.
   let image: GeoTIFFImage;
@@ -143,6 +157,9 @@ export async function decodeTiff(buffer: ArrayBuffer, options: DecodeTiffOptions
   try {
     raster = (await image.readRasters({ interleave: true })) as unknown as ArrayLike<number> & { length: number };
   } catch (e) {
+    if (e instanceof BlockTooLarge) {
+      throw new ImageError('too-large', `The TIFF is refused: ${e.message}. Re-export the image; if it opens elsewhere, save it uncompressed or with LZW.`, { cause: e });
+    }
     if (isOutOfBounds(e)) throw truncated('its pixel data ends early', e);
     throw new ImageError('decode-failed', `The TIFF pixel data could not be decoded: ${describeCause(e)}.`, {
       cause: e,
@@ -181,6 +198,13 @@ async function checkBlockExtents(image: GeoTIFFImage, byteLength: number): Promi
   } catch (e) {
     if (isOutOfBounds(e)) throw truncated('its strip table lies past the end of the file', e);
     throw new ImageError('decode-failed', `The TIFF strip table could not be read: ${describeCause(e)}.`, { cause: e });
+  }
+  if (offsets.length > MAX_TIFF_BLOCKS) {
+    throw new ImageError(
+      'too-large',
+      `The TIFF has ${offsets.length} ${tiled ? 'tiles' : 'strips'}; the limit is ${MAX_TIFF_BLOCKS}. ` +
+        'Re-save it with larger strips (e.g. `tiffcp -r 64 in.tif out.tif`) or as PNG.',
+    );
   }
   if (offsets.length === 0 || counts.length !== offsets.length) {
     throw new ImageError('decode-failed', 'The TIFF has no valid strip or tile table; the file is corrupt.');

@@ -34,6 +34,7 @@ export async function importCommand(options: ImportOptions): Promise<ImportSumma
       destination,
       batchSize: options.batchSize,
       quiet: options.quiet,
+      ...(options.shard ? { shard: options.shard } : {}),
       embedExisting: options.embed?.existing ?? false,
       ...(embedder ? {
         embedder,

@@ -44,6 +44,8 @@ Embeddings (needs onnxruntime-node):
   --model ID               model id (default: the manifest's default, as the plugin)
   --threads N              onnxruntime threads (default: all ${availableParallelism()} cores)
 
+  --shard I/N              only the files whose index in the sorted walk is I modulo N (0 <= I < N):
+                           one of N workers of a distributed run (src/import/distributed/)
   --batch N                files per batch (default 32)
   --quiet                  no progress bar
   --help`;
@@ -57,6 +59,17 @@ export interface ImportOptions {
   embed?: { shimUrl?: string; embeddingsDir?: string; manifest: string; modelId?: string; threads: number; existing: boolean };
   batchSize: number;
   quiet: boolean;
+  /** `--shard I/N`: this run's share of the folder. */
+  shard?: { index: number; count: number };
+}
+
+/** Parses `I/N` (0 <= I < N). */
+export function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(index < count)) throw new ImportError(`--shard must be I/N with 0 <= I < N (e.g. 0/4), got "${value}"`);
+  return { index, count };
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -79,7 +92,7 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
         'to-folder': { type: 'string' }, 'url-prefix': { type: 'string' }, 'image-key': { type: 'string' },
         embed: { type: 'boolean' }, 'embed-existing': { type: 'boolean' }, shim: { type: 'string' }, 'embeddings-dir': { type: 'string' },
         manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string' },
-        batch: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        batch: { type: 'string' }, shard: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -97,6 +110,7 @@ export function parseImportOptions(argv: readonly string[], env: NodeJS.ProcessE
     folder: resolve(parsed.positionals[0]),
     batchSize: positiveInt(v.batch, '--batch') ?? 32,
     quiet: v.quiet ?? false,
+    ...(v.shard !== undefined ? { shard: parseShard(v.shard) } : {}),
     ...(v['image-key'] ? { imageKey: v['image-key'] } : {}),
   };
   if (url) {

@@ -62,9 +62,31 @@ describe('prepareImage', () => {
     await expect(prepareImage(new Uint8Array(0), 'e.png')).rejects.toMatchObject({ code: 'zero-size' });
   });
 
-  it('uploads JPEG as it is, without Node pixels (the browser embeds it)', async () => {
+  it('uploads JPEG as it is; decodes it (sharp, libjpeg-turbo) only when pixels are asked for', async () => {
     const p = await prepareImage(bytesOf('tiny.jpg'), 'tiny.jpg');
     expect(p.converted).toBe(false);
     expect(p.pixels).toBeUndefined();
+    const withPixels = await prepareImage(bytesOf('tiny.jpg'), 'tiny.jpg', { browserFormatPixels: true });
+    expect(withPixels.converted).toBe(false);
+    expect(withPixels.displaySha256).toBe(p.displaySha256);
+    expect(withPixels.pixels).toMatchObject({ width: p.width, height: p.height, bitDepth: 8 });
+    expect(withPixels.pixels!.data.length).toBe(p.width * p.height * withPixels.pixels!.channels);
+  });
+
+  it('leaves a BMP to the browser with the reason, and refuses a 50-megapixel PNG from its header without inflating it', async () => {
+    // 2x1 24-bit BMP.
+    const bmp = new Uint8Array(62);
+    const v = new DataView(bmp.buffer);
+    bmp.set([0x42, 0x4d]); v.setUint32(2, 62, true); v.setUint32(10, 54, true); v.setUint32(14, 40, true);
+    v.setInt32(18, 2, true); v.setInt32(22, 1, true); v.setUint16(26, 1, true); v.setUint16(28, 24, true);
+    const b = await prepareImage(bmp, 'x.bmp', { browserFormatPixels: true });
+    expect(b.pixels).toBeUndefined();
+    expect(b.leftToBrowser).toMatch(/BMP/);
+    // A PNG whose header says 10,000 x 10,000 and whose data is garbage: refused as too large, not as corrupt.
+    const png = encode({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]), channels: 3, depth: 8 });
+    const huge = png.slice();
+    new DataView(huge.buffer).setUint32(16, 10_000);
+    new DataView(huge.buffer).setUint32(20, 10_000);
+    await expect(prepareImage(huge, 'huge.png')).rejects.toMatchObject({ code: 'too-large' });
   });
 });

@@ -13,13 +13,16 @@
  * and PNGs that a canvas decodes inexactly (16-bit, palette, alpha), so the browser's embedding
  * of the displayed image equals the one computed here.
  */
+import { inflateSync } from 'node:zlib';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { decodeTiff } from '../embedding/decode-tiff.ts';
 import { toDisplayPixels, type DisplayPixels } from '../embedding/display-pixels.ts';
 import { notAnImage } from '../embedding/decode-image.ts';
 import { ImageError } from '../embedding/image-errors.ts';
 import type { HighBitDepthMode } from '../embedding/manifest-types.ts';
-import { checkDimensions, type Pixels } from '../embedding/pixels.ts';
+import { readImageSize } from '../embedding/image-header.ts';
+import { MAX_DECODE_PIXELS, checkDimensions, type Pixels } from '../embedding/pixels.ts';
+import { BrowserOnly, decodeLikeBrowser } from './browser-decode.ts';
 import { sniffFormat, type ImageFormat } from '../embedding/sniff-format.ts';
 import { sha256Hex } from '../store/sha256.ts';
 
@@ -38,12 +41,21 @@ export interface PreparedImage {
   converted: boolean;
   width: number;
   height: number;
-  /** The pixels a browser decodes from `displayBytes`; absent for formats Node does not decode here (JPEG, GIF, WebP, BMP). */
+  /** The pixels a browser decodes from `displayBytes`; absent when not asked for, or when Node cannot repeat the browser's decode (`leftToBrowser` says why). */
   pixels?: DisplayPixels;
+  /** Why `pixels` is absent for an image the browser will have to embed itself. */
+  leftToBrowser?: string;
 }
 
-/** Formats uploaded byte for byte without a Node decoder: embedded by the browser, not by `--embed`. */
-export const BROWSER_ONLY_FORMATS: readonly ImageFormat[] = Object.freeze(['jpeg', 'gif', 'webp', 'bmp']);
+/** Options of {@link prepareImage}. */
+export interface PrepareOptions {
+  highBitDepth?: HighBitDepthMode;
+  /** Decode JPEG, GIF and WebP (as the browser does, `browser-decode.ts`) for `--embed`. Default false: they are uploaded byte for byte and need no pixels. */
+  browserFormatPixels?: boolean;
+  /** Pixel budget, checked from the header before decoding. Default `MAX_DECODE_PIXELS` (50 MP). */
+  maxPixels?: number;
+}
+
 
 /** fast-png output → our Pixels (palette expanded; grey + alpha widened to RGBA). */
 function pngToPixels(png: ReturnType<typeof decodePng>): Pixels {
@@ -107,6 +119,38 @@ export function encodeDisplayPng(pixels: DisplayPixels): Uint8Array {
   return encodePng({ width: pixels.width, height: pixels.height, data: pixels.data, depth: 8, channels: pixels.channels });
 }
 
+/** Channels per PNG colour type (grey, -, RGB, palette, grey+alpha, -, RGBA). */
+const PNG_CHANNELS: Readonly<Record<number, number>> = Object.freeze({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 });
+
+/**
+ * Refuses a PNG whose image data inflates to more than its header's size allows (a deflate bomb:
+ * 1 MB of IDAT can inflate to 1 GB, which fast-png would hold whole). Inflates the IDAT chunks
+ * with Node's zlib capped at that bound (`maxOutputLength`), before fast-png decodes anything.
+ */
+function checkPngData(bytes: Uint8Array, width: number, height: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const depth = bytes[24];
+  const channels = PNG_CHANNELS[bytes[25]] ?? 4;
+  // Rows plus a filter byte each; interlaced images have at most ~2x the rows (Adam7 passes).
+  const bound = 2 * height * (2 + Math.ceil((width * channels * depth) / 8)) + 1024;
+  const idat: Uint8Array[] = [];
+  for (let pos = 8; pos + 8 <= bytes.length;) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (type === 'IDAT') idat.push(bytes.subarray(pos + 8, Math.min(bytes.length, pos + 8 + length)));
+    if (type === 'IEND') break;
+    pos += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: bound, finishFlush: 2 /* Z_SYNC_FLUSH: a cut-short stream is fast-png's to report */ });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageError('too-large', `the PNG's image data inflates to more than the ${bound} bytes a ${width} x ${height} image needs (a decompression bomb or a corrupt file); re-export the image`);
+    }
+    // Other zlib errors: fast-png reports them with its own message.
+  }
+}
+
 function withExtension(name: string, ext: string): string {
   const dot = name.lastIndexOf('.');
   return `${dot > 0 ? name.slice(0, dot) : name}${ext}`;
@@ -116,7 +160,9 @@ function withExtension(name: string, ext: string): string {
  * Prepares one file (see the module comment). Throws `ImageError` for bytes that are not an
  * image or cannot be decoded; the caller reports them as skipped.
  */
-export async function prepareImage(bytes: Uint8Array, fileName: string, highBitDepth: HighBitDepthMode = 'max'): Promise<PreparedImage> {
+export async function prepareImage(bytes: Uint8Array, fileName: string, options: PrepareOptions = {}): Promise<PreparedImage> {
+  const highBitDepth = options.highBitDepth ?? 'max';
+  const maxPixels = options.maxPixels ?? MAX_DECODE_PIXELS;
   if (bytes.length === 0) throw new ImageError('zero-size', 'the file is empty (0 bytes)');
   const format = sniffFormat(bytes.subarray(0, 64));
   if (format === null) throw notAnImage(bytes);
@@ -136,9 +182,13 @@ export async function prepareImage(bytes: Uint8Array, fileName: string, highBitD
 
   if (format === 'tiff') {
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    return convert(await decodeTiff(buffer));
+    return convert(await decodeTiff(buffer, { maxPixels }));
   }
   if (format === 'png') {
+    // Decide from the header before inflating anything (a 50-megapixel PNG is refused unread).
+    const size = readImageSize(bytes, 'png');
+    checkDimensions(size.width, size.height, 'PNG', maxPixels);
+    checkPngData(bytes, size.width, size.height);
     let png: ReturnType<typeof decodePng>;
     try {
       png = decodePng(bytes);
@@ -150,5 +200,12 @@ export async function prepareImage(bytes: Uint8Array, fileName: string, highBitD
     if (exact) return keep(toDisplayPixels(pixels, highBitDepth));
     return convert(pixels);
   }
-  return keep(undefined);
+  // Browser formats: the header check always (a huge image is refused whatever the options),
+  // the decode only for --embed.
+  const size = readImageSize(bytes, format);
+  checkDimensions(size.width, size.height, format.toUpperCase(), maxPixels);
+  if (!options.browserFormatPixels) return keep(undefined, size.width, size.height);
+  const decoded = await decodeLikeBrowser(bytes, format, maxPixels);
+  if (decoded instanceof BrowserOnly) return { ...(await keep(undefined, size.width, size.height)), leftToBrowser: decoded.reason };
+  return keep(toDisplayPixels(decoded, highBitDepth));
 }

@@ -102,8 +102,9 @@ describe('runImport --embed-existing', () => {
     try {
       const later = await runImport({ folder: source, destination: await folderDestination(out, 'images/', 'image'), embedder, embeddingTargets: { dir: join(out, 'embeddings') }, embedExisting: true, quiet: true });
       expect(later.created).toBe(0);
-      // The 16-bit TIFF and the RGB TIFF (its copy once); the JPEG is left to the browser.
-      expect(later.embedding?.embedded).toBe(2);
+      // The 16-bit TIFF, the RGB TIFF (its copy once) and the JPEG (decoded as Chromium does).
+      expect(later.embedding?.embedded).toBe(3);
+      expect(later.embedding?.notEmbedded).toEqual([]);
     } finally {
       await embedder.release();
     }

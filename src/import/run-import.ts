@@ -44,6 +44,8 @@ export interface RunImportOptions {
   partSize?: number;
   /** Also embed images whose tasks exist already (their embeddings were never computed). */
   embedExisting?: boolean;
+  /** Only the files whose index in the sorted walk is `index` modulo `count` (a distributed run's worker). */
+  shard?: { index: number; count: number };
 }
 
 /** Runs the import (see the module comment). */
@@ -52,6 +54,11 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
   const { destination, embedder } = options;
   const batchSize = options.batchSize ?? 32;
   const contents = await walkFolder(options.folder);
+  // The walk is sorted, so every worker of a distributed run cuts the same list the same way.
+  if (options.shard) {
+    const { index, count } = options.shard;
+    contents.files = contents.files.filter((_, i) => i % count === index);
+  }
   const summary: ImportSummary = {
     destination: destination.description,
     found: contents.files.length,
@@ -95,7 +102,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
       for (const file of files) {
         let prepared;
         try {
-          prepared = await prepareImage(new Uint8Array(await readFile(file.path)), file.name);
+          prepared = await prepareImage(new Uint8Array(await readFile(file.path)), file.name, { browserFormatPixels: embedder !== undefined });
         } catch (error) {
           const reason: SkipReason = error instanceof ImageError && error.code === 'not-an-image' ? 'not-an-image' : 'unreadable';
           summary.skipped[reason].push({ path: file.relativePath, detail: firstLine(error) });
@@ -125,7 +132,7 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
           ...(measurements ? { measurements } : {}),
         });
         if (embedder) {
-          if (!prepared.pixels) notEmbedded.push({ path: file.relativePath, detail: `${prepared.format.toUpperCase()}: the browser's decoder differs from Node's, so annotators' browsers embed it` });
+          if (!prepared.pixels) notEmbedded.push({ path: file.relativePath, detail: prepared.leftToBrowser ?? `${prepared.format.toUpperCase()}: not decoded in Node, so annotators' browsers embed it` });
           else if (!embedder.canEmbedExactly(prepared.pixels)) notEmbedded.push({ path: file.relativePath, detail: 'larger than the native-size limit: the browser downscales it while decoding' });
           else toEmbed.push({ imageKey: prepared.displaySha256, pixels: prepared.pixels });
         }
