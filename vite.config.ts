@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 import { demoModels } from './scripts/build/demo-models.ts';
 import { ortRuntimeFiles } from './scripts/build/ort-runtime-files.ts';
 import { precacheList } from './scripts/build/precache-list.ts';
+import { tfjsDistanceFile } from './scripts/build/tfjs-distance-file.ts';
 
 /**
  * One config, two builds:
@@ -28,7 +29,10 @@ export default defineConfig(({ mode }) => {
     publicDir: pluginBuild ? false : 'public',
     // Several pages and no client-side routing: a missing file must be a 404, not index.html.
     appType: 'mpa',
-    plugins: pluginBuild ? [ortRuntimeFiles()] : [ortRuntimeFiles(), demoModels(), precacheList('public')],
+    // tfjs is built into its own file, loaded only when k-means measures that it pays.
+    plugins: pluginBuild
+      ? [ortRuntimeFiles(), tfjsDistanceFile({ emit: true })]
+      : [ortRuntimeFiles(), tfjsDistanceFile({ emit: true }), demoModels(), precacheList('public')],
     // ORT's "extern wasm" builds: the default builds reference their .wasm with
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
@@ -41,7 +45,7 @@ export default defineConfig(({ mode }) => {
     preview: { headers: isolationHeaders, port: 5173, cors: { origin: /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/ } },
     worker: {
       format: 'es',
-      plugins: () => [ortRuntimeFiles()],
+      plugins: () => [ortRuntimeFiles(), tfjsDistanceFile({ emit: false })],
       rolldownOptions: { output: { codeSplitting: false } },
     },
     build: pluginBuild
