@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 import { demoModels } from './scripts/build/demo-models.ts';
 import { ortRuntimeFiles } from './scripts/build/ort-runtime-files.ts';
 import { precacheList } from './scripts/build/precache-list.ts';
+import { previewCompression } from './scripts/build/preview-compression.ts';
 import { tfjsDistanceFile } from './scripts/build/tfjs-distance-file.ts';
 
 /**
@@ -32,7 +33,7 @@ export default defineConfig(({ mode }) => {
     // tfjs is built into its own file, loaded only when k-means measures that it pays.
     plugins: pluginBuild
       ? [ortRuntimeFiles(), tfjsDistanceFile({ emit: true })]
-      : [ortRuntimeFiles(), tfjsDistanceFile({ emit: true }), demoModels(), precacheList('public')],
+      : [ortRuntimeFiles(), tfjsDistanceFile({ emit: true }), demoModels(), precacheList('public'), previewCompression()],
     // ORT's "extern wasm" builds: the default builds reference their .wasm with
     // `new URL(..., import.meta.url)`, which Vite would inline into the worker as base64.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'development|production'] },
