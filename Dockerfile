@@ -4,14 +4,15 @@
 #   docker build -t cyto-ml-shim .
 #   docker run -p 9090:9090 -p 8081:8081 -e LABEL_STUDIO_URL=http://host.docker.internal:8080 -v shim-data:/data cyto-ml-shim
 
-# --- build: the plugin bundle (dist/plugin), the models (models/), the shim as one file ---
+# --- build: the plugin bundle (dist/plugin), the model catalogue (dist/models), the shim as one file ---
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # .npmrc (ignore-scripts) keeps onnxruntime-node's CUDA download out of the install.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+RUN npm run build \
+ && npx --no-install tsx scripts/build/model-catalogue.ts --out dist/models
 # One CommonJS file (no tsx at run time); only lmdb stays outside it: a native addon, installed
 # beside the bundle at the lockfile's version with its prebuilt binary (no compiler, no download
 # beyond npm's own).
@@ -32,7 +33,9 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 COPY --from=build /app/dist/shim ./dist/shim
 COPY --from=build /app/dist/plugin ./dist/plugin
-COPY --from=build /app/models ./models
+# The catalogue users choose from: models/manifest.json without its "test": true entries (the
+# seeded test ResNets, 56 MB of them, are not shipped).
+COPY --from=build /app/dist/models ./models
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

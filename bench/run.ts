@@ -74,6 +74,10 @@ async function main(): Promise<number> {
     // Serve a copy: another `npm run build` during the run (emptyOutDir) must not pull files away.
     const demo = join(tmp, 'demo');
     cpSync(DIST_DEMO, demo, { recursive: true });
+    // The build carries only the users' model catalogue; the benchmark also runs the test models
+    // (seeded ResNets, fp32 reference): the whole folder, full manifest included, both where the
+    // demo page looks (models/) and where the test pages do (test/models/, as the preview server).
+    for (const to of ['models', join('test', 'models')]) cpSync(join(ROOT, 'models'), join(demo, to), { recursive: true });
     const isolated = await startVitePreview(demo);
     servers.push(isolated);
     const plain = await startPlainServer(demo);

@@ -14,13 +14,23 @@ describe.skipIf(!built)('the plugin build (dist/plugin; run `npm run build` firs
   const files = built ? readdirSync(DIR) : [];
   const bundle = built ? readFileSync(join(DIR, 'cyto-ml.js'), 'utf8') : '';
 
-  it('is one script plus the hashed ORT runtime files it names', () => {
-    expect(files.filter((f) => f.endsWith('.js'))).toEqual(['cyto-ml.js']);
+  it('is one script plus the hashed ORT runtime files and the tfjs module it names', () => {
+    const tfjs = files.filter((f) => /^tfjs-distance-[0-9a-f]{10}\.js$/.test(f));
+    expect(tfjs).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.js')).sort()).toEqual(['cyto-ml.js', ...tfjs].sort());
     const runtime = files.filter((f) => f !== 'cyto-ml.js');
-    expect(runtime.sort()).toEqual(runtime.filter((f) => /^ort-wasm-simd-threaded(\.jsep)?-[0-9a-f]{10}\.(wasm|mjs)$/.test(f)).sort());
-    expect(runtime).toHaveLength(4);
+    expect(runtime.sort()).toEqual(runtime.filter((f) => /^ort-wasm-simd-threaded(\.jsep)?-[0-9a-f]{10}\.(wasm|mjs)$|^tfjs-distance-[0-9a-f]{10}\.js$/.test(f)).sort());
+    expect(runtime).toHaveLength(5);
     // The bundle refers to each runtime file by its hashed name (resolved against its own URL).
     for (const file of runtime) expect(bundle).toContain(file);
+  });
+
+  it('keeps tfjs out of its own script (<= 1.2 MB): tfjs is a separate file, loaded only when k-means measures that it pays', () => {
+    expect(bundle.length).toBeLessThanOrEqual(1_200_000);
+    const tfjsFile = files.find((f) => f.startsWith('tfjs-distance-'))!;
+    // tfjs-core's own greeting is in the tfjs file, not in the plugin's script.
+    expect(readFileSync(join(DIR, tfjsFile), 'utf8')).toContain('looks like you are running TensorFlow.js in Node.js');
+    expect(bundle).not.toContain('looks like you are running TensorFlow.js in Node.js');
   });
 
   it('loads nothing from a CDN', () => {

@@ -58,6 +58,15 @@ async function recalibrate(): Promise<void> {
   }
 }
 
+/**
+ * `"test": true` marks a model that exists for tests and the benchmark, not for users: the demo
+ * build and the Docker image ship only the others (scripts/build/model-catalogue.ts). The flag
+ * lives in models/manifest.json and is kept when an entry is rewritten from the code here.
+ */
+function testFlag(known: ModelEntry | undefined): { test?: true } {
+  return known?.test ? { test: true } : {};
+}
+
 async function main(argv: string[]): Promise<void> {
   for (const a of argv) {
     if (!(OPTIONS as readonly string[]).includes(a)) {
@@ -126,13 +135,13 @@ async function main(argv: string[]): Promise<void> {
       console.log(`${model.entry.file}: present, sha256 ok, skipped`);
       // The file is current; the entry's other fields (name, preprocess, ...) follow the code.
       const { id, name, file, ...rest } = model.entry;
-      entries.push({ id, name, file, sha256: known.sha256, bytes: known.bytes, ...rest });
+      entries.push({ id, name, file, sha256: known.sha256, bytes: known.bytes, ...rest, ...testFlag(known) });
       continue;
     }
     const t0 = performance.now();
     const bytes = model.build();
     writeFileAtomic(path, bytes);
-    const entry = manifestEntry(model, bytes);
+    const entry = { ...manifestEntry(model, bytes), ...testFlag(known) };
     entries.push(entry);
     const ms = Math.round(performance.now() - t0);
     console.log(`${model.entry.file}: ${bytes.byteLength} bytes, sha256 ${entry.sha256} (${ms} ms)`);

@@ -5,6 +5,8 @@
  * the first suggestion was on screen; how many times the page navigated (a dependency
  * optimiser's forced reload shows as 2) and how many times a model file was fetched. Then it
  * cuts the network, reloads and checks that the demo still suggests (offline after one visit).
+ * Also counts the first visit's requests and bytes as transferred (compressed, headers included),
+ * page, workers and the service worker's install together, until that install has finished.
  *
  *   npx tsx scripts/measure-first-visit.ts [--command "npm start"] [--port 4500] [--json FILE]
  *
@@ -65,6 +67,15 @@ async function main(): Promise<void> {
     page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations++; });
     // Service-worker and worker requests show on the context, not only on the page.
     context.on('request', (request) => { if (/\.onnx(\?|$)/.test(request.url())) modelFetches++; });
+    // Transferred = what crossed the wire (Playwright's sizes(): encoded body + headers).
+    let requests = 0;
+    let transferred = 0;
+    const sizing: Array<Promise<void>> = [];
+    const countRequest = (request: import('@playwright/test').Request) => {
+      requests++;
+      sizing.push(request.sizes().then((s) => { transferred += s.responseBodySize + s.responseHeadersSize; }, () => undefined));
+    };
+    context.on('requestfinished', countRequest);
     await page.goto(url);
     const loaded = Date.now();
     await page.waitForFunction(() => Boolean(window.cytoML?.status().lastSuggestion), null, { timeout: 300_000, polling: 100 });
@@ -76,6 +87,11 @@ async function main(): Promise<void> {
     // (wait until its install, which stores the app's files, has finished)
     await page.waitForFunction(async () => Boolean((await navigator.serviceWorker?.getRegistration())?.active), null, { timeout: 60_000 })
       .catch(() => undefined);
+    // Let the install's downloads finish being counted.
+    await page.waitForTimeout(2000);
+    context.off('requestfinished', countRequest);
+    await Promise.all(sizing);
+    const firstVisit = { requests, transferredMB: Math.round(transferred / 1e5) / 10 };
     await context.setOffline(true);
     const failed: string[] = [];
     const consoleLines: string[] = [];
@@ -103,6 +119,7 @@ async function main(): Promise<void> {
       navigations: navigationsBeforeSuggestion,
       modelFetches: modelFetchesFirstVisit,
       modelFetchesOffline: modelFetches - modelFetchesFirstVisit,
+      firstVisit,
       model: status.engine?.modelId,
       backend: status.backendLabel,
       offline,

@@ -19,7 +19,7 @@ import { kmeansData, mulberry32, syntheticRgba } from '../synthetic.ts';
 
 function createClient(overrides: Partial<EngineConfig> = {}): EmbeddingClient {
   return new EmbeddingClient({
-    manifestUrl: new URL('../../models/manifest.json', location.href).href,
+    manifestUrl: new URL('../../test/models/manifest.json', location.href).href,
     ortAssets: ortAssetUrls(new URL('../../', location.href).href),
     webgpu: false,
     cache: false,
@@ -158,7 +158,7 @@ function dataFor(n: number, d: number, seed: number): Matrix {
 
 /** 'ts': the default TypeScript fit (Elkan pruning, WebAssembly SIMD kernel); 'ts-nowasm': same on the plain TypeScript kernel; 'ts-lloyd': no pruning, plain TypeScript kernel. */
 type KBackend = 'ts' | 'ts-nowasm' | 'ts-lloyd' | 'tfjs-cpu' | 'tfjs-webgl';
-let tfModule: typeof import('@tensorflow/tfjs') | undefined;
+let tfModule: typeof import('../../src/cluster/tfjs-distance-module.ts') | undefined;
 
 /**
  * One k-means fit as `benchKMeans` (src/cluster/bench-kmeans.ts) times it: fixed starts (the first
@@ -180,13 +180,13 @@ async function kmeansFit(opts: { n: number; d: number; k: number; iterations: nu
     });
     step = tsStep;
   } else {
-    tfModule ??= await import('@tensorflow/tfjs');
-    const tf = tfModule;
+    // The module the plugin loads on its tfjs path (tfjs-core with the cpu and webgl backends).
+    tfModule ??= await import('../../src/cluster/tfjs-distance-module.ts');
+    const { tf, createTfjsDistanceStep } = tfModule;
     const name = opts.backend === 'tfjs-cpu' ? 'cpu' : 'webgl';
     if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} did not initialise`);
     await tf.ready();
     backendName = `tfjs-${tf.getBackend()}`;
-    const { createTfjsDistanceStep } = await import('../../src/cluster/distance-tfjs.ts');
     step = createTfjsDistanceStep(tf, data);
     // Untimed: upload the data and compile the kernels once.
     await step.assign(Float64Array.from(init), opts.k, new Int32Array(opts.n), new Float64Array(opts.n));

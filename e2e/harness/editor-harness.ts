@@ -36,7 +36,7 @@ declare global {
 }
 
 api.core({
-  manifestUrl: new URL('../../models/manifest.json', location.href).href,
+  manifestUrl: new URL('../../test/models/manifest.json', location.href).href,
   runtimeUrl: new URL('../../', location.href).href,
   modelId: 'resnet-tiny-seeded',
   k: 2,

@@ -9,7 +9,7 @@ import type { EngineConfig } from '../../src/embedding/worker-protocol.ts';
 function createClient(overrides: Partial<EngineConfig> = {}): EmbeddingClient {
   const restarts: string[] = [];
   const client = new EmbeddingClient({
-    manifestUrl: new URL('../../models/manifest.json', location.href).href,
+    manifestUrl: new URL('../../test/models/manifest.json', location.href).href,
     // The runtime files sit at the root of the demo build, two levels up from this page.
     ortAssets: ortAssetUrls(new URL('../../', location.href).href),
     webgpu: false,

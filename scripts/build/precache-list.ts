@@ -11,8 +11,16 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Plugin } from 'vite';
 
-/** Files the service worker never stores (the plugin's asset cache holds them). */
-export const NOT_PRECACHED = /\.(onnx|wasm)$|(^|\/)precache\.json$|^sw\.js$/;
+/**
+ * Files the service worker never stores: model and runtime binaries (the plugin's asset cache
+ * holds them), the separately built tfjs module (downloaded only when k-means measures that it
+ * pays; without it offline, k-means stays in TypeScript), and the test pages (e2e harness,
+ * benchmark page), which users never open.
+ */
+export const NOT_PRECACHED = /\.(onnx|wasm)$|(^|\/)precache\.json$|^sw\.js$|^tfjs-distance-|^(e2e|bench)\//;
+
+/** Build entries that are test pages: their chunks are precached only if the demo uses them too. */
+const TEST_ENTRIES = new Set(['harness', 'editorHarness', 'bench']);
 
 function filesUnder(root: string): string[] {
   const out: string[] = [];
@@ -38,7 +46,20 @@ export function precacheList(publicDir: string): Plugin {
     // After the other plugins' generateBundle (the models' manifest is emitted there).
     enforce: 'post',
     generateBundle(_options, bundle) {
-      const files = [...Object.keys(bundle), ...filesUnder(publicDir)]
+      // Chunks reachable (static or dynamic imports, their CSS) from the demo's own entries only.
+      const needed = new Set<string>();
+      const visit = (fileName: string): void => {
+        const item = bundle[fileName];
+        if (!item || needed.has(fileName)) return;
+        needed.add(fileName);
+        if (item.type !== 'chunk') return;
+        for (const next of [...item.imports, ...item.dynamicImports, ...(item.viteMetadata?.importedCss ?? [])]) visit(next);
+      };
+      for (const item of Object.values(bundle)) {
+        if (item.type === 'chunk' && item.isEntry && !TEST_ENTRIES.has(item.name)) visit(item.fileName);
+      }
+      const isTestChunk = (file: string): boolean => bundle[file]?.type === 'chunk' && !needed.has(file);
+      const files = [...Object.keys(bundle).filter((file) => !isTestChunk(file)), ...filesUnder(publicDir)]
         .filter((file) => !NOT_PRECACHED.test(file))
         .sort();
       this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify(['./', ...files], null, 1) });

@@ -1,4 +1,4 @@
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 import type { DistanceStep } from './distance-step.ts';
 import type { Matrix } from './matrix.ts';
 

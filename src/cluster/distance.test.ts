@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TFJS_MIN_WORK, createDistanceStep, selectDistanceBackend } from './distance-backend.ts';
+import { chooseByCosts, createDistanceStep, lastAutoDecision, webglAvailable } from './distance-backend.ts';
 import { createTfjsDistanceStep } from './distance-tfjs.ts';
+import { tf } from './tfjs-distance-module.ts';
 import { createTsDistanceStep, squaredDistances } from './distance-ts.ts';
 import { fitKMeans } from './kmeans.ts';
 import { makeBlobs } from './testing/make-blobs.ts';
@@ -49,20 +49,27 @@ describe('assignment step: TypeScript and tfjs agree', () => {
   });
 });
 
-describe('selectDistanceBackend', () => {
-  it('uses tfjs only with a GPU backend and enough work', () => {
-    const big = { n: 100_000, k: 10, d: 2048 };
-    const small = { n: 1000, k: 5, d: 512 };
-    expect(big.n * big.k * big.d).toBeGreaterThanOrEqual(TFJS_MIN_WORK);
-    expect(selectDistanceBackend(big, 'webgl')).toBe('tfjs');
-    expect(selectDistanceBackend(big, 'webgpu')).toBe('tfjs');
-    expect(selectDistanceBackend(big, null)).toBe('ts');
-    expect(selectDistanceBackend(small, 'webgpu')).toBe('ts');
+describe("'auto': the path is chosen from measured costs", () => {
+  const ts = { tsPerRow: 0.001, prunedFraction: 0.2 };
+
+  it('takes tfjs only when its predicted pass beats the pruned TypeScript iteration', () => {
+    // 100,000 rows: TypeScript 0.001 * 1e5 * 0.2 = 20 ms an iteration.
+    expect(chooseByCosts({ ...ts, tfjs: { perCall: 5, perRow: 0.0001, gpu: 'webgl' } }, 100_000)).toBe('tfjs'); // 15 ms
+    expect(chooseByCosts({ ...ts, tfjs: { perCall: 15, perRow: 0.0001, gpu: 'webgl' } }, 100_000)).toBe('ts'); // 25 ms
+    // Pruning matters: the same tfjs costs lose once pruning skips 95 % of the distances.
+    expect(chooseByCosts({ tsPerRow: 0.001, prunedFraction: 0.05, tfjs: { perCall: 5, perRow: 0.0001, gpu: 'webgl' } }, 100_000)).toBe('ts');
   });
 
-  it("'auto' stays in TypeScript for small fits without loading tfjs", async () => {
-    const step = await createDistanceStep('auto', makeBlobs({ n: 20, d: 4, k: 2 }), 2);
+  it('stays in TypeScript when tfjs was not measured (no GPU, or the fit is too short to pay for measuring)', () => {
+    expect(chooseByCosts(ts, 10_000_000)).toBe('ts');
+  });
+
+  it('stays in TypeScript without WebGL (Node) and does not load tfjs or measure', async () => {
+    expect(webglAvailable()).toBe(false);
+    const step = await createDistanceStep('auto', makeBlobs({ n: 2000, d: 64, k: 4 }), 4);
     expect(step.backend).toBe('ts');
+    expect(lastAutoDecision).toBeUndefined();
+    step.dispose();
   });
 
   it('refuses an unknown backend, listing the valid ones', async () => {

@@ -78,3 +78,15 @@ describe('benchKMeans', () => {
     expect(Number.isFinite(ms)).toBe(true);
   });
 });
+
+describe('the worker handler: configure', () => {
+  it('takes the tfjs module URL without replying, and a fit afterwards still stays in TypeScript here (no WebGL in Node)', async () => {
+    const replies: KMeansResponse[] = [];
+    await handleKMeansRequest({ kind: 'configure', id: 0, tfjsModuleUrl: 'https://example.org/tfjs-distance-0123456789.js' }, (m) => replies.push(m));
+    expect(replies).toEqual([]);
+    const data = makeBlobs({ n: 300, d: 8, k: 3 });
+    await handleKMeansRequest({ kind: 'fit', id: 1, values: data.values, n: data.n, d: data.d, options: { k: 3 }, backend: 'auto' }, (m) => replies.push(m));
+    const fitted = replies.find((m) => m.kind === 'fitted');
+    expect(fitted?.kind === 'fitted' && fitted.result.backend).toBe('ts');
+  });
+});

@@ -13,6 +13,12 @@ export type KMeansWireOptions = Omit<KMeansOptions, 'onProgress'>;
 /** Main thread -> worker. */
 export type KMeansRequest =
   | {
+      /** Sent once by startKMeansWorker, before any fit: where the built tfjs module is (no reply). */
+      kind: 'configure';
+      id: number;
+      tfjsModuleUrl?: string;
+    }
+  | {
       kind: 'fit';
       id: number;
       /** n x d row-major. */

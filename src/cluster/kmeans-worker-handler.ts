@@ -1,4 +1,4 @@
-import { createDistanceStep } from './distance-backend.ts';
+import { createDistanceStep, setTfjsModuleUrl } from './distance-backend.ts';
 import { fitKMeans, predictKMeans } from './kmeans.ts';
 import type { KMeansRequest, KMeansResponse } from './kmeans-protocol.ts';
 
@@ -14,6 +14,9 @@ export async function handleKMeansRequest(request: KMeansRequest, post: PostRepl
   const { id } = request;
   try {
     switch (request.kind) {
+      case 'configure':
+        setTfjsModuleUrl(request.tfjsModuleUrl);
+        return;
       case 'fit': {
         const data = { values: request.values, n: request.n, d: request.d };
         const step = await createDistanceStep(request.backend, data, request.options.k);
@@ -39,7 +42,7 @@ export async function handleKMeansRequest(request: KMeansRequest, post: PostRepl
       }
       default: {
         const never: never = request;
-        throw new Error(`unknown request kind ${(never as { kind: string }).kind}: expected 'fit' or 'predict'`);
+        throw new Error(`unknown request kind ${(never as { kind: string }).kind}: expected 'configure', 'fit' or 'predict'`);
       }
     }
   } catch (error) {

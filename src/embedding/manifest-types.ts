@@ -60,6 +60,8 @@ export interface ModelEntry {
   trained: boolean;
   /** Free text: where the weights came from. */
   source?: string;
+  /** True for models made for tests and the benchmark: not shipped in the demo build or the Docker image. */
+  test?: boolean;
 }
 
 export interface ModelManifest {

@@ -79,6 +79,7 @@ function checkEntry(value: unknown, index: number): ModelEntry {
     preprocess: checkPreprocess(e.preprocess, `${where}.preprocess`),
     trained: e.trained === true,
     ...(typeof e.source === 'string' ? { source: e.source } : {}),
+    ...(e.test === true ? { test: true } : {}),
   };
 }
 
