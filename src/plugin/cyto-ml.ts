@@ -104,6 +104,15 @@ export class CytoMl {
   /** Last label config seen per project (idle-time team sync needs it). */
   private readonly projectConfigs = new Map<string, string>();
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Generation of the task on screen: each `openTask` with an editor takes the next number, and
+   * its result may reach the editor and the badge only while it is still the latest (a quick task
+   * switch, or an editor left behind by a host, must never show another task's suggestion).
+   */
+  private openSeq = 0;
+  private shownSeq = 0;
+  /** The project the page shows (set by hosts that follow navigation); undefined = any. */
+  private activeProject: string | undefined;
 
   constructor(readonly options: Options, scriptBase: string) {
     const manifestUrl = new URL(options.manifestUrl, scriptBase).href;
@@ -158,6 +167,11 @@ export class CytoMl {
    */
   async openTask(ctx: TaskContext): Promise<TaskSuggestion | null> {
     const openedAt = ctx.openedAt ?? performance.now();
+    const seq = ++this.openSeq;
+    if (ctx.editor) this.shownSeq = seq;
+    // Still the task on screen: the host says so, and no later task was opened since.
+    const isShown = () => (ctx.isCurrent?.() ?? true) && (!ctx.editor || seq === this.shownSeq) &&
+      (this.activeProject === undefined || this.activeProject === ctx.project);
     try {
       const config = this.parseConfig(ctx.config);
       if (config.controls.length === 0) {
@@ -180,7 +194,7 @@ export class CytoMl {
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
       this.recordInIndex(ctx, config, embeddings);
-      const current = ctx.isCurrent?.() ?? true;
+      const current = isShown();
       if (prediction && ctx.editor && current) {
         injectPrediction(ctx.editor, prediction);
         if (this.options.preselect || ctx.prefill) preselectChoices(ctx.editor, prediction);
@@ -207,9 +221,36 @@ export class CytoMl {
       if (prediction) void this.relay(ctx, prediction);
       return { prediction, controls, embeddings };
     } catch (error) {
-      if (ctx.isCurrent?.() ?? true) this.status.update({ lastError: describeError(error) });
+      if (isShown()) this.status.update({ lastError: describeError(error) });
       return null;
     }
+  }
+
+  /**
+   * The page now shows `project` (a host followed a client-side navigation; undefined: no
+   * project page). A different project clears the badge's suggestion, learning line and problem,
+   * and a suggestion still on its way for the old project's task is dropped, so nothing of one
+   * project shows in another. Its learner, team reads and tools stay per project.
+   */
+  showProject(project: string | undefined): void {
+    if (project === this.activeProject) return;
+    this.activeProject = project;
+    this.shownSeq = ++this.openSeq;
+    const s = this.status.current;
+    if (s.lastSuggestion || (s.learning && s.learning.project !== project) || s.lastError) {
+      this.status.update({ lastSuggestion: undefined, learning: undefined, lastError: undefined });
+    }
+  }
+
+  /** The project the page shows, when a host follows navigation. */
+  get shownProject(): string | undefined {
+    return this.activeProject;
+  }
+
+  /** The learning line of the badge, for the project on screen only. */
+  private showLearning(project: string, session: LearningSession): void {
+    if (this.activeProject !== undefined && this.activeProject !== project) return;
+    this.status.update({ learning: { project, ...session.summary() } });
   }
 
   /** Start embedding a task's image(s) now (no editor yet); errors surface in `openTask`. */
@@ -245,7 +286,7 @@ export class CytoMl {
       if (!record) return;
       await session.record([record], new Map([...embeddings].map(([name, e]) => [`${taskId}:${name}`, e.vector])));
       await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-      this.status.update({ learning: { project: ctx.project, ...session.summary() } });
+      this.showLearning(ctx.project, session);
     } catch (error) {
       this.status.update({ lastError: describeError(error) });
     }
@@ -259,7 +300,7 @@ export class CytoMl {
     // A project's own vectors when the caller has them (pre-annotation); else every cached one.
     const source = vectors ? async () => vectors : () => this.client.allVectors().then((v) => v.vectors);
     const refitted = await session.maybeRefit(source, true);
-    this.status.update({ learning: { project, ...session.summary() } });
+    this.showLearning(project, session);
     return refitted;
   }
 
@@ -316,7 +357,7 @@ export class CytoMl {
     if (records.length === 0) return;
     await session.record(records, vectors);
     await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-    this.status.update({ learning: { project, ...session.summary() } });
+    this.showLearning(project, session);
   }
 
   /**
@@ -411,7 +452,7 @@ export class CytoMl {
         if (learner) {
           await learner.sync();
           await learner.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-          this.status.update({ learning: { project, ...learner.summary() } });
+          this.showLearning(project, learner);
         }
       } catch (error) {
         this.status.update({ lastError: { code: 'team-sync', message: `Reading the project's annotations failed: ${describeError(error).message}` } });
