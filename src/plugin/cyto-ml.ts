@@ -14,9 +14,9 @@ import type { EmbedOutcome } from '../embedding/worker-protocol.ts';
 import { EngineError, toEngineErrorData } from '../embedding/engine-errors.ts';
 import { ortAssetUrls } from '../embedding/ort-asset-urls.ts';
 import type { EngineInfo } from '../embedding/worker-protocol.ts';
-import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
+import { EMPTY_CHOICE, labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
 import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
-import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
+import { buildPrediction, honourConditions, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
 import { AnnotationSync, labelRecordOf } from '../labelstudio/annotation-sync.ts';
 import { LabelStudioClient } from '../labelstudio/rest-client.ts';
@@ -527,25 +527,38 @@ export class CytoMl {
   private predictWith(
     session: LearningSession, config: LabelConfig, taskId: number | string, vectors: Map<string, Float32Array>,
   ): { prediction: Prediction | null; controls: ControlSuggestionStatus[] } {
-    const suggestions: ControlSuggestion[] = [];
-    const controls: ControlSuggestionStatus[] = [];
+    const raw: Array<ControlSuggestion & { cluster: number; head: string; empty: boolean }> = [];
     for (const [imageName, vector] of vectors) {
       const forImage = config.controls.filter((c) => c.image.name === imageName);
       const byName = new Map(session.suggest(vector).map((s) => [s.control, s]));
       for (const control of forImage) {
         const s = byName.get(control.name);
         if (!s) continue;
-        suggestions.push({ control, choices: s.choices, score: s.score });
-        // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
-        const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
-        controls.push({
-          control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
-          ...(control.title ? { title: control.title } : {}),
-          ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled } } : {}),
-        });
+        // "Left empty" is suggested as no result for the control (learning-session.ts).
+        const empty = s.choices.includes(EMPTY_CHOICE);
+        raw.push({ control, choices: empty ? [] : s.choices, score: s.score, cluster: s.cluster, head: s.head, empty });
       }
     }
-    return { prediction: buildPrediction(taskId, suggestions, session.modelVersion), controls };
+    // A control Label Studio would hide under the suggested values gets no suggestion at all.
+    const visible = honourConditions(raw);
+    const counts = session.labelCounts(true);
+    const who = session.fromTeam ? 'team' as const : 'you' as const;
+    const controls: ControlSuggestionStatus[] = visible.map((s) => {
+      const { control } = s;
+      // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
+      const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
+      const suggested = s.empty ? [EMPTY_CHOICE] : s.choices;
+      // Labels of the suggested class(es) the learner has: what "sure" needs (suggestion-words.ts).
+      const classCount = Math.min(...suggested.map((label) => counts[control.name]?.[label] ?? 0));
+      return {
+        control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
+        classCount: Number.isFinite(classCount) ? classCount : 0,
+        ...(s.empty ? { empty: true } : {}),
+        ...(control.title ? { title: control.title } : {}),
+        ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled, who } } : {}),
+      };
+    });
+    return { prediction: buildPrediction(taskId, visible.map(({ control, choices, score }) => ({ control, choices, score })), session.modelVersion), controls };
   }
 
   /** An opened task joins its project's index (its first Image), so it has neighbours at once. */
