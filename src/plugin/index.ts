@@ -106,7 +106,13 @@ declare global {
   }
 }
 
-if (typeof window !== 'undefined') {
+// Label Studio 1.12 loads some pages asynchronously and runs their scripts again as new tags
+// carrying only `src` and `data-replaced="true"` (its AsyncPage): this bundle then runs a second
+// time on the same page, without its data-* options. The first instance keeps the page: a
+// second one would start a plugin with default options (wrong model URL) beside the running one.
+const alreadyRunning = typeof window !== 'undefined' && (window as { cytoML?: CytoMlApi }).cytoML?.version !== undefined;
+
+if (typeof window !== 'undefined' && !alreadyRunning) {
   window.cytoML = api;
   if (scriptDataset().host === 'community') {
     // On a project page, the tools panel too (pre-annotate the project from the browser); it
