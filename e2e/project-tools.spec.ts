@@ -105,6 +105,16 @@ test.describe('project tools', () => {
     expect(labelledAfter).toBe(labelledBefore + selected.length);
     await page.waitForTimeout(1000);
     expect(fake.annotations.length).toBe(selected.length);
+    // The two left out stay left out after the bulk label (they are still unlabelled), and
+    // labelling again with nothing selected creates nothing.
+    const leftOut = await gallery.locator('.cyto-thumbs button[data-task-id]').evaluateAll((els, sel) =>
+      els.filter((e) => !sel.includes(Number((e as HTMLElement).dataset.taskId))).map((e) => e.getAttribute('aria-pressed')), selected);
+    expect(leftOut.length).toBeGreaterThanOrEqual(2);
+    expect(leftOut.every((p) => p === 'false')).toBe(true);
+    // Refit is reachable from the Clusters tab, and the table stays filled after it.
+    await gallery.getByTestId('cyto-ml-refit').click();
+    await expect(gallery.getByTestId('cyto-ml-gallery-message')).toContainText(/Regrouped \d+ images/);
+    await expect(rows.first()).toBeVisible();
   });
 
   test('the map draws every embedded task, rings the current one, shows a thumbnail on hover; 50k points stay smooth', async ({ page }) => {

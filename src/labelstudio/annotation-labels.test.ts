@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { labelsFromAnnotation } from './annotation-labels.ts';
+import { EMPTY_CHOICE, labelsFromAnnotation, withEmptyAnswers } from './annotation-labels.ts';
 import { parseLabelConfig } from './label-config.ts';
 import { SEED_LABEL_CONFIG } from './seed-config.ts';
 
@@ -37,5 +37,20 @@ describe('labelsFromAnnotation', () => {
       organism_type: ['Plankton'],
       shape: ['Round', 'Spiky', 'Rod-like'],
     });
+  });
+});
+
+describe('withEmptyAnswers', () => {
+  const controls = parseLabelConfig(SEED_LABEL_CONFIG).controls;
+  it('answers "(empty)" for every control an annotation left empty, and nothing for an empty annotation', () => {
+    expect(withEmptyAnswers({ organism_type: ['Not-plankton'] }, controls)).toEqual({
+      organism_type: ['Not-plankton'], morphology: [EMPTY_CHOICE], life_form: [EMPTY_CHOICE], shape: [EMPTY_CHOICE],
+    });
+    expect(withEmptyAnswers({ organism_type: ['Plankton'], life_form: ['Colony'], shape: [], morphology: ['Cilia'] }, controls))
+      .toEqual({ organism_type: ['Plankton'], life_form: ['Colony'], morphology: ['Cilia'], shape: [EMPTY_CHOICE] });
+    expect(withEmptyAnswers({}, controls)).toEqual({});
+    expect(withEmptyAnswers({ organism_type: [] }, controls)).toEqual({});
+    // Dynamic choices (no labels in the config) get no empty class.
+    expect(withEmptyAnswers({ a: ['x'] }, [{ name: 'a', labels: ['x'] }, { name: 'dyn', labels: [] }])).toEqual({ a: ['x'] });
   });
 });

@@ -8,6 +8,30 @@ import type { ChoicesControl } from './label-config.ts';
 export type ControlLabels = Record<string, string[]>;
 
 /**
+ * The learner's class for "this control was left empty" (issue 17): scientists leave life form
+ * and shape empty for what is not plankton, and that is an answer to learn and suggest like any
+ * other. Parentheses keep it apart from real choice values; suggesting it means no result for
+ * the control. Never written to Label Studio.
+ */
+export const EMPTY_CHOICE = '(empty)';
+
+/**
+ * An annotation's labels for the controls of one Image, with every control it left empty
+ * answered `EMPTY_CHOICE`; an annotation that chose nothing at all stays empty (it says nothing).
+ * Controls with dynamic choices (labels from the task) are left out of this: their classes are
+ * not known in advance.
+ */
+export function withEmptyAnswers(labels: Readonly<ControlLabels>, controls: readonly Pick<ChoicesControl, 'name' | 'labels'>[]): ControlLabels {
+  const out: ControlLabels = {};
+  for (const [name, values] of Object.entries(labels)) if (values.length > 0) out[name] = [...values];
+  if (Object.keys(out).length === 0) return out;
+  for (const control of controls) {
+    if (control.labels.length > 0 && !control.labels.includes(EMPTY_CHOICE) && !out[control.name]) out[control.name] = [EMPTY_CHOICE];
+  }
+  return out;
+}
+
+/**
  * The choices in an annotation, per control.
  *
  * Accepts the result array itself or an annotation object holding `result` (a JSON string of

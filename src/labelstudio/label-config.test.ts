@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { imageUrlForControl, LabelConfigError, parseLabelConfig } from './label-config.ts';
+import { controlVisible, imageUrlForControl, LabelConfigError, parseLabelConfig } from './label-config.ts';
 import { SEED_LABEL_CONFIG } from './seed-config.ts';
 
 describe('parseLabelConfig', () => {
@@ -103,5 +103,41 @@ describe('imageUrlForControl', () => {
 
   it('names the missing key', () => {
     expect(() => imageUrlForControl({ id: 7, data: { image: 'a.png' } }, control)).toThrow(/Task 7 has no "some_key" field.*image/);
+  });
+});
+
+describe('visibility conditions (visibleWhen)', () => {
+  it('reads the conditional seed config: life form and shape show only for Plankton', async () => {
+    const { SEED_CONDITIONAL_LABEL_CONFIG } = await import('./seed-config.ts');
+    const byName = Object.fromEntries(parseLabelConfig(SEED_CONDITIONAL_LABEL_CONFIG).controls.map((c) => [c.name, c]));
+    expect(byName.organism_type.conditions).toBeUndefined();
+    expect(byName.life_form.conditions).toEqual([{ when: 'choice-selected', tagName: 'organism_type', values: ['Plankton'] }]);
+    expect(controlVisible(byName.life_form, { organism_type: ['Plankton'] })).toBe(true);
+    expect(controlVisible(byName.life_form, { organism_type: ['Not-plankton'] })).toBe(false);
+    expect(controlVisible(byName.life_form, {})).toBe(false);
+    expect(controlVisible(byName.organism_type, {})).toBe(true);
+  });
+
+  it("takes an enclosing View's condition, several values, no tag, and choice-unselected as Label Studio does", () => {
+    const xml = `<View><Image name="img" value="$image"/>
+      <Choices name="kind" toName="img"><Choice value="a"/><Choice value="b"/><Choice value="c"/></Choices>
+      <View visibleWhen="choice-selected" whenTagName="kind" whenChoiceValue="a,b">
+        <Choices name="nested" toName="img" visibleWhen="choice-unselected" whenTagName="kind" whenChoiceValue="b"><Choice value="x"/></Choices>
+      </View>
+      <Choices name="anyChoice" toName="img" visibleWhen="choice-selected"><Choice value="y"/></Choices>
+      <Choices name="legacy" toName="img" whenChoiceValue="c"><Choice value="z"/></Choices>
+    </View>`;
+    const byName = Object.fromEntries(parseLabelConfig(xml).controls.map((c) => [c.name, c]));
+    expect(byName.nested.conditions).toEqual([
+      { when: 'choice-selected', tagName: 'kind', values: ['a', 'b'] },
+      { when: 'choice-unselected', tagName: 'kind', values: ['b'] },
+    ]);
+    expect(controlVisible(byName.nested, { kind: ['a'] })).toBe(true);
+    expect(controlVisible(byName.nested, { kind: ['b'] })).toBe(false);
+    expect(controlVisible(byName.nested, { kind: ['c'] })).toBe(false);
+    expect(controlVisible(byName.anyChoice, {})).toBe(false);
+    expect(controlVisible(byName.anyChoice, { kind: ['c'] })).toBe(true);
+    expect(controlVisible(byName.legacy, { kind: ['c'] })).toBe(true);
+    expect(controlVisible(byName.legacy, { kind: ['a'] })).toBe(false);
   });
 });

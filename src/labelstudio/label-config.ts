@@ -61,6 +61,24 @@ export interface ChoicesControl {
    * task rather than the config; null for the usual static choices.
    */
   dynamicOptionsKey: string | null;
+  /**
+   * When Label Studio shows the control (`visibleWhen` on it or on an enclosing `<View>`): all
+   * must hold. Absent when it always shows. Region conditions are not kept: they depend on what
+   * is selected on screen, never on a whole-image suggestion.
+   */
+  conditions?: VisibilityCondition[];
+}
+
+/**
+ * One `visibleWhen="choice-selected"` (or `choice-unselected`) with `whenTagName` and
+ * `whenChoiceValue` (comma-separated), as Label Studio 1.12's VisibilityMixin reads them.
+ */
+export interface VisibilityCondition {
+  when: 'choice-selected' | 'choice-unselected';
+  /** The controlling Choices' name; null: any Choices control. */
+  tagName: string | null;
+  /** Values of which one must be selected; empty: any value. */
+  values: string[];
 }
 
 /** What a label config holds that this project can work with. */
@@ -136,9 +154,31 @@ export function parseLabelConfig(xml: string): LabelConfig {
       image,
       dynamicOptionsKey: dataKeyOf(attr(el, 'value') ?? ''),
       ...headerTitle(el),
+      ...conditionsOf(el),
     });
   }
   return { controls, images };
+}
+
+/**
+ * Whether Label Studio shows a control when these are the chosen values (control name → result
+ * values, alias or value): Label Studio's own rule (VisibilityMixin): `choice-selected` with a
+ * tag holds when that tag has one of the values selected (any value when none are named); without
+ * a tag, when any Choices has a selection; `choice-unselected` is its negation.
+ */
+export function controlVisible(control: Pick<ChoicesControl, 'conditions'>, chosen: Readonly<Record<string, readonly string[]>>): boolean {
+  for (const c of control.conditions ?? []) {
+    let selected: boolean;
+    if (c.tagName === null) {
+      const all = Object.values(chosen).flat();
+      selected = c.values.length > 0 ? c.values.some((v) => all.includes(v)) : all.length > 0;
+    } else {
+      const values = chosen[c.tagName] ?? [];
+      selected = c.values.length > 0 ? c.values.some((v) => values.includes(v)) : values.length > 0;
+    }
+    if (selected !== (c.when === 'choice-selected')) return false;
+  }
+  return true;
 }
 
 /**
@@ -183,6 +223,20 @@ function headerTitle(el: Element): { title?: string } {
   if (!previous || !tagIs(previous, 'header')) return {};
   const title = (attr(previous, 'value') ?? previous.textContent ?? '').trim();
   return title ? { title } : {};
+}
+
+/** The control's own visibility condition and those of the `<View>`s around it (outermost first). */
+function conditionsOf(el: Element): { conditions?: VisibilityCondition[] } {
+  const out: VisibilityCondition[] = [];
+  for (let node: Element | null = el; node; node = node.parentElement) {
+    const when = (attr(node, 'visibleWhen') ?? '').trim();
+    const values = (attr(node, 'whenChoiceValue') ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+    const tagName = (attr(node, 'whenTagName') ?? '').trim() || null;
+    if (when === 'choice-selected' || when === 'choice-unselected') out.unshift({ when, tagName, values });
+    // Label Studio: whenChoiceValue alone means "shown when any Choices has this value selected".
+    else if (!when && values.length > 0) out.unshift({ when: 'choice-selected', tagName: null, values });
+  }
+  return out.length > 0 ? { conditions: out } : {};
 }
 
 function tagIs(el: Element, lowerName: string): boolean {

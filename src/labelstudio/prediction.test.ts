@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { parseLabelConfig } from './label-config.ts';
-import { buildPrediction, PredictionError, resultId } from './prediction.ts';
+import { buildPrediction, honourConditions, PredictionError, resultId } from './prediction.ts';
 import { SEED_LABEL_CONFIG } from './seed-config.ts';
 
 const controls = Object.fromEntries(parseLabelConfig(SEED_LABEL_CONFIG).controls.map((c) => [c.name, c]));
@@ -51,5 +51,30 @@ describe('buildPrediction', () => {
       { control: controls.shape, choices: ['Round'], score: 0.5 },
       { control: controls.shape, choices: ['Spiky'], score: 0.5 },
     ], 'm')).toThrow(/Two suggestions/);
+  });
+});
+
+describe('honourConditions', () => {
+  it('drops a control the suggested parent value hides, and what hung on it', async () => {
+    const { SEED_CONDITIONAL_LABEL_CONFIG } = await import('./seed-config.ts');
+    const c = Object.fromEntries(parseLabelConfig(SEED_CONDITIONAL_LABEL_CONFIG).controls.map((x) => [x.name, x]));
+    const suggest = (organism: string) => [
+      { control: c.organism_type, choices: [organism], score: 0.73 },
+      { control: c.life_form, choices: ['Unicellular'], score: 0.6 },
+      { control: c.shape, choices: ['Round', 'Rod-like'], score: 0.5 },
+    ];
+    expect(honourConditions(suggest('Not-plankton')).map((s) => s.control.name)).toEqual(['organism_type']);
+    expect(honourConditions(suggest('Plankton')).map((s) => s.control.name)).toEqual(['organism_type', 'life_form', 'shape']);
+    // No parent suggestion (organism type "left empty"): the children are hidden too.
+    expect(honourConditions(suggest('Plankton').slice(1)).map((s) => s.control.name)).toEqual([]);
+    const chained = `<View><Image name="i" value="$i"/>
+      <Choices name="a" toName="i"><Choice value="1"/><Choice value="2"/></Choices>
+      <Choices name="b" toName="i" visibleWhen="choice-selected" whenTagName="a" whenChoiceValue="1"><Choice value="x"/></Choices>
+      <Choices name="c" toName="i" visibleWhen="choice-selected" whenTagName="b" whenChoiceValue="x"><Choice value="y"/></Choices></View>`;
+    const k = Object.fromEntries(parseLabelConfig(chained).controls.map((x) => [x.name, x]));
+    const kept = honourConditions([
+      { control: k.a, choices: ['2'], score: 0.9 }, { control: k.b, choices: ['x'], score: 0.9 }, { control: k.c, choices: ['y'], score: 0.9 },
+    ]);
+    expect(kept.map((s) => s.control.name)).toEqual(['a']);
   });
 });

@@ -5,7 +5,7 @@
  * rule here is checked and violations throw instead.
  */
 
-import type { ChoicesControl } from './label-config.ts';
+import { controlVisible, type ChoicesControl } from './label-config.ts';
 import type { ChoicesResult, Prediction } from './types.ts';
 
 /** What the model suggests for one Choices control. */
@@ -15,6 +15,22 @@ export interface ControlSuggestion {
   choices: string[];
   /** Confidence in 0..1. */
   score: number;
+}
+
+/**
+ * The suggestions Label Studio would show together: a control whose visibility condition
+ * (`visibleWhen="choice-selected"`, `whenTagName`, `whenChoiceValue`) the other suggestions do
+ * not meet is dropped (no life form for something suggested Not-plankton), and so, in turn, are
+ * the controls that depended on a dropped one. Order is kept.
+ */
+export function honourConditions<T extends { control: Pick<ChoicesControl, 'name' | 'conditions'>; choices: readonly string[] }>(suggestions: readonly T[]): T[] {
+  let kept = [...suggestions];
+  for (;;) {
+    const chosen = Object.fromEntries(kept.map((s) => [s.control.name, s.choices]));
+    const next = kept.filter((s) => controlVisible(s.control, chosen));
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /** A suggestion Label Studio would not show or would misread. */

@@ -42,3 +42,15 @@ export const SEED_LABEL_CONFIG = `<View>
   <TextArea name="ta" toName="image"/>
 </View>
 `;
+
+/**
+ * The seed config with Label Studio's conditional controls (issue 17): life form and shape only
+ * show once the annotator chose Plankton (`visibleWhen="choice-selected"`), as scientists leave
+ * them empty for what is not plankton. The plugin never suggests a control its condition hides.
+ * The README prints it ready to paste (a test keeps the two equal).
+ */
+export const SEED_CONDITIONAL_LABEL_CONFIG = SEED_LABEL_CONFIG
+  .replace('<Choices name="life_form" toName="image" choice="single">',
+    '<Choices name="life_form" toName="image" choice="single" visibleWhen="choice-selected" whenTagName="organism_type" whenChoiceValue="Plankton">')
+  .replace('<Choices name="shape" toName="image" choice="multiple">',
+    '<Choices name="shape" toName="image" choice="multiple" visibleWhen="choice-selected" whenTagName="organism_type" whenChoiceValue="Plankton">');

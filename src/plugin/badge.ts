@@ -10,8 +10,8 @@ import { adoptStyle } from './adopt-style.ts';
 import { Dock } from './dock.ts';
 import type { PluginStatus } from './status.ts';
 import {
-  isStale, learningDetails, learningLine, modelWords, NO_SUGGESTION_YET, percent, STALE_SUGGESTION, suggestionDetails,
-  suggestionLine, timingDetails, whyLine,
+  controlTitle, FIRST_STEP, FIRST_STEP_SHORT, isStale, LEAVE_EMPTY, learningDetails, learningLine, modelWords, NO_SUGGESTION_YET,
+  percent, STALE_SUGGESTION, suggestionDetails, suggestionLine, timingDetails, whyLine,
 } from './suggestion-words.ts';
 
 const STYLE = `
@@ -42,9 +42,13 @@ export interface BadgeText {
 export function badgeText(status: PluginStatus, details = false): BadgeText {
   const lines: BadgeText['lines'] = [];
   const s = status.lastSuggestion;
-  const shown = s ? s.controls.filter((c) => c.choices.length > 0) : [];
+  // A control suggested "leave empty" is an answer too (its words say so), not a missing one.
+  const shown = s ? s.controls.filter((c) => c.choices.length > 0 || c.empty) : [];
+  const chosen = shown.filter((c) => c.choices.length > 0);
+  const noLabels = status.learning !== undefined && status.learning.labelled === 0;
+  if (noLabels) lines.push({ text: FIRST_STEP, muted: true });
   if (s) {
-    if (shown.length === 0) lines.push({ text: NO_SUGGESTION_YET, muted: true });
+    if (shown.length === 0 && !noLabels) lines.push({ text: NO_SUGGESTION_YET, muted: true });
     if (shown.length > 0 && isStale(s, status.learning)) lines.push({ text: STALE_SUGGESTION, muted: true });
     for (const c of shown) {
       lines.push({ text: suggestionLine(c) });
@@ -64,7 +68,9 @@ export function badgeText(status: PluginStatus, details = false): BadgeText {
   let summary: string;
   if (status.lastError && status.state === 'error') summary = 'cyto-ml: not available';
   else if (status.state === 'loading') summary = 'cyto-ml: loading…';
-  else if (shown.length > 0) summary = shown.map((c) => `${c.choices.join(', ')} ${percent(c.score)}`).join(' · ');
+  else if (chosen.length > 0) summary = chosen.map((c) => `${c.choices.join(', ')} ${percent(c.score)}`).join(' · ');
+  else if (shown.length > 0) summary = shown.map((c) => `${controlTitle(c)}: ${LEAVE_EMPTY} ${percent(c.score)}`).join(' · ');
+  else if (noLabels) summary = FIRST_STEP_SHORT;
   else summary = 'cyto-ml: no suggestion yet';
   if (status.lastError && status.state !== 'error') summary += ' · problem';
   return {

@@ -14,9 +14,9 @@ import type { EmbedOutcome } from '../embedding/worker-protocol.ts';
 import { EngineError, toEngineErrorData } from '../embedding/engine-errors.ts';
 import { ortAssetUrls } from '../embedding/ort-asset-urls.ts';
 import type { EngineInfo } from '../embedding/worker-protocol.ts';
-import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
+import { EMPTY_CHOICE, labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
 import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
-import { buildPrediction, type ControlSuggestion } from '../labelstudio/prediction.ts';
+import { buildPrediction, honourConditions, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
 import { AnnotationSync, labelRecordOf } from '../labelstudio/annotation-sync.ts';
 import { LabelStudioClient } from '../labelstudio/rest-client.ts';
@@ -104,6 +104,15 @@ export class CytoMl {
   /** Last label config seen per project (idle-time team sync needs it). */
   private readonly projectConfigs = new Map<string, string>();
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Generation of the task on screen: each `openTask` with an editor takes the next number, and
+   * its result may reach the editor and the badge only while it is still the latest (a quick task
+   * switch, or an editor left behind by a host, must never show another task's suggestion).
+   */
+  private openSeq = 0;
+  private shownSeq = 0;
+  /** The project the page shows (set by hosts that follow navigation); undefined = any. */
+  private activeProject: string | undefined;
 
   constructor(readonly options: Options, scriptBase: string) {
     const manifestUrl = new URL(options.manifestUrl, scriptBase).href;
@@ -158,6 +167,11 @@ export class CytoMl {
    */
   async openTask(ctx: TaskContext): Promise<TaskSuggestion | null> {
     const openedAt = ctx.openedAt ?? performance.now();
+    const seq = ++this.openSeq;
+    if (ctx.editor) this.shownSeq = seq;
+    // Still the task on screen: the host says so, and no later task was opened since.
+    const isShown = () => (ctx.isCurrent?.() ?? true) && (!ctx.editor || seq === this.shownSeq) &&
+      (this.activeProject === undefined || this.activeProject === ctx.project);
     try {
       const config = this.parseConfig(ctx.config);
       if (config.controls.length === 0) {
@@ -182,7 +196,7 @@ export class CytoMl {
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
       this.recordInIndex(ctx, config, embeddings);
-      const current = ctx.isCurrent?.() ?? true;
+      const current = isShown();
       if (prediction && ctx.editor && current) {
         injectPrediction(ctx.editor, prediction);
         if (this.options.preselect || ctx.prefill) preselectChoices(ctx.editor, prediction);
@@ -209,9 +223,36 @@ export class CytoMl {
       if (prediction) void this.relay(ctx, prediction);
       return { prediction, controls, embeddings };
     } catch (error) {
-      if (ctx.isCurrent?.() ?? true) this.status.update({ lastError: describeError(error) });
+      if (isShown()) this.status.update({ lastError: describeError(error) });
       return null;
     }
+  }
+
+  /**
+   * The page now shows `project` (a host followed a client-side navigation; undefined: no
+   * project page). A different project clears the badge's suggestion, learning line and problem,
+   * and a suggestion still on its way for the old project's task is dropped, so nothing of one
+   * project shows in another. Its learner, team reads and tools stay per project.
+   */
+  showProject(project: string | undefined): void {
+    if (project === this.activeProject) return;
+    this.activeProject = project;
+    this.shownSeq = ++this.openSeq;
+    const s = this.status.current;
+    if (s.lastSuggestion || (s.learning && s.learning.project !== project) || s.lastError) {
+      this.status.update({ lastSuggestion: undefined, learning: undefined, lastError: undefined });
+    }
+  }
+
+  /** The project the page shows, when a host follows navigation. */
+  get shownProject(): string | undefined {
+    return this.activeProject;
+  }
+
+  /** The learning line of the badge, for the project on screen only. */
+  private showLearning(project: string, session: LearningSession): void {
+    if (this.activeProject !== undefined && this.activeProject !== project) return;
+    this.status.update({ learning: { project, ...session.summary() } });
   }
 
   /** Start embedding a task's image(s) now (no editor yet); errors surface in `openTask`. */
@@ -247,7 +288,7 @@ export class CytoMl {
       if (!record) return;
       await session.record([record], new Map([...embeddings].map(([name, e]) => [`${taskId}:${name}`, e.vector])));
       await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-      this.status.update({ learning: { project: ctx.project, ...session.summary() } });
+      this.showLearning(ctx.project, session);
     } catch (error) {
       this.status.update({ lastError: describeError(error) });
     }
@@ -261,7 +302,7 @@ export class CytoMl {
     // A project's own vectors when the caller has them (pre-annotation); else every cached one.
     const source = vectors ? async () => vectors : () => this.client.allVectors().then((v) => v.vectors);
     const refitted = await session.maybeRefit(source, true);
-    this.status.update({ learning: { project, ...session.summary() } });
+    this.showLearning(project, session);
     return refitted;
   }
 
@@ -318,7 +359,7 @@ export class CytoMl {
     if (records.length === 0) return;
     await session.record(records, vectors);
     await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-    this.status.update({ learning: { project, ...session.summary() } });
+    this.showLearning(project, session);
   }
 
   /**
@@ -413,7 +454,7 @@ export class CytoMl {
         if (learner) {
           await learner.sync();
           await learner.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-          this.status.update({ learning: { project, ...learner.summary() } });
+          this.showLearning(project, learner);
         }
       } catch (error) {
         this.status.update({ lastError: { code: 'team-sync', message: `Reading the project's annotations failed: ${describeError(error).message}` } });
@@ -488,25 +529,38 @@ export class CytoMl {
   private predictWith(
     session: LearningSession, config: LabelConfig, taskId: number | string, vectors: Map<string, Float32Array>,
   ): { prediction: Prediction | null; controls: ControlSuggestionStatus[] } {
-    const suggestions: ControlSuggestion[] = [];
-    const controls: ControlSuggestionStatus[] = [];
+    const raw: Array<ControlSuggestion & { cluster: number; head: string; empty: boolean }> = [];
     for (const [imageName, vector] of vectors) {
       const forImage = config.controls.filter((c) => c.image.name === imageName);
       const byName = new Map(session.suggest(vector).map((s) => [s.control, s]));
       for (const control of forImage) {
         const s = byName.get(control.name);
         if (!s) continue;
-        suggestions.push({ control, choices: s.choices, score: s.score });
-        // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
-        const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
-        controls.push({
-          control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
-          ...(control.title ? { title: control.title } : {}),
-          ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled } } : {}),
-        });
+        // "Left empty" is suggested as no result for the control (learning-session.ts).
+        const empty = s.choices.includes(EMPTY_CHOICE);
+        raw.push({ control, choices: empty ? [] : s.choices, score: s.score, cluster: s.cluster, head: s.head, empty });
       }
     }
-    return { prediction: buildPrediction(taskId, suggestions, session.modelVersion), controls };
+    // A control Label Studio would hide under the suggested values gets no suggestion at all.
+    const visible = honourConditions(raw);
+    const counts = session.labelCounts(true);
+    const who = session.fromTeam ? 'team' as const : 'you' as const;
+    const controls: ControlSuggestionStatus[] = visible.map((s) => {
+      const { control } = s;
+      // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
+      const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
+      const suggested = s.empty ? [EMPTY_CHOICE] : s.choices;
+      // Labels of the suggested class(es) the learner has: what "sure" needs (suggestion-words.ts).
+      const classCount = Math.min(...suggested.map((label) => counts[control.name]?.[label] ?? 0));
+      return {
+        control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
+        classCount: Number.isFinite(classCount) ? classCount : 0,
+        ...(s.empty ? { empty: true } : {}),
+        ...(control.title ? { title: control.title } : {}),
+        ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled, who } } : {}),
+      };
+    });
+    return { prediction: buildPrediction(taskId, visible.map(({ control, choices, score }) => ({ control, choices, score })), session.modelVersion), controls };
   }
 
   /** An opened task joins its project's index (its first Image), so it has neighbours at once. */

@@ -92,9 +92,11 @@ const api: CytoMlApi = {
   status: () => instance().status.snapshot(),
   core: (options) => instance(options),
   projectTools: (request = {}) => {
-    tools ??= createTools(request);
-    tools.catch(() => { tools = undefined; });
-    return tools;
+    if (tools) return tools;
+    const created = createTools(request);
+    tools = created;
+    created.catch(() => { if (tools === created) tools = undefined; });
+    return created;
   },
 };
 
@@ -104,15 +106,33 @@ declare global {
   }
 }
 
-if (typeof window !== 'undefined') {
+// Label Studio 1.12 loads some pages asynchronously and runs their scripts again as new tags
+// carrying only `src` and `data-replaced="true"` (its AsyncPage): this bundle then runs a second
+// time on the same page, without its data-* options. The first instance keeps the page: a
+// second one would start a plugin with default options (wrong model URL) beside the running one.
+const alreadyRunning = typeof window !== 'undefined' && (window as { cytoML?: CytoMlApi }).cytoML?.version !== undefined;
+
+if (typeof window !== 'undefined' && !alreadyRunning) {
   window.cytoML = api;
   if (scriptDataset().host === 'community') {
+    // On a project page, the tools panel too (pre-annotate the project from the browser); it
+    // follows the page's project: a new one for each project the person opens by clicks, none
+    // off project pages, so no project's tools (or their running job) show in another.
+    let toolsProject: string | undefined;
+    const followTools = (project: string | undefined) => {
+      const core = instance();
+      if (!core.options.tools || project === toolsProject) return;
+      toolsProject = project;
+      const previous = tools;
+      tools = undefined;
+      previous?.then((t) => t.remove(), () => {});
+      if (project === undefined || !/^\d+$/.test(project)) return;
+      api.projectTools({ projectId: Number(project) }).then((t) => {
+        if (toolsProject !== project) t.remove(); // the person moved on while it started
+      }, (error) => core.status.update({ lastError: { code: 'tools', message: (error as Error).message } }));
+    };
     const start = () => {
-      api.community();
-      // On a project page, the tools panel too (pre-annotate the project from the browser).
-      if (instance().options.tools && projectFromLocation()) {
-        api.projectTools().catch((error) => instance().status.update({ lastError: { code: 'tools', message: (error as Error).message } }));
-      }
+      watchCommunity(instance(), { onProject: followTools });
     };
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
     else start();

@@ -116,3 +116,32 @@ describe('catching up with many team labels', () => {
     expect(session.labelledCount).toBe(100);
   });
 });
+
+describe('an empty control is an answer', () => {
+  it('learns "(empty)" for a control left empty and suggests it; counts it apart; says when labels are the team\'s', async () => {
+    const shape = { ...control, name: 'shape', labels: ['Round', 'Spiky'] } as ChoicesControl;
+    const labels = new MemoryLabelStore();
+    const changes = new LabelChanges('learning-session-empty');
+    channels.push(changes);
+    const session = await LearningSession.open({
+      project: 'p', modelId: 'm', dim: 3, controls: [control, shape], k: 2, refitGrowth: 0.25, fits: new MemoryFitStore(), labels, changes,
+      kmeans: {} as KMeansClient,
+      embed: async (urls) => urls.map((u) => vectorOf(Number(/(\d+)\.jpg$/.exec(u)![1]))),
+    });
+    open.push(session);
+    // Odd tasks: A with a shape; even tasks: B with shape left empty.
+    const rec = (taskId: number): LabelRecord => ({
+      project: 'p', source: `ls:${1000 + taskId}`, taskId, updatedAt: taskId, urls: { image: `/img/${taskId}.jpg` },
+      labels: { image: taskId % 2 ? { organism_type: ['A'], shape: ['Round'] } : { organism_type: ['B'] } },
+    });
+    await session.record([1, 2, 3, 4, 5, 6, 7, 8].map(rec));
+    expect(session.labelsOf('2:image')).toEqual({ organism_type: ['B'] });
+    expect(session.labelCounts().shape).toEqual({ Round: 4, Spiky: 0 });
+    expect(session.labelCounts(true).shape).toEqual({ Round: 4, Spiky: 0, '(empty)': 4 });
+    expect(session.fromTeam).toBe(true);
+    const even = session.suggest(vectorOf(10)).find((s) => s.control === 'shape');
+    const odd = session.suggest(vectorOf(11)).find((s) => s.control === 'shape');
+    expect(even?.choices).toEqual(['(empty)']);
+    expect(odd?.choices).toEqual(['Round']);
+  });
+});

@@ -17,10 +17,11 @@ import type { KMeansClient } from '../cluster/kmeans-client.ts';
 import type { ChoicesControl } from '../labelstudio/label-config.ts';
 import type { FitStore } from '../store/fit-store.ts';
 import type { LabelChanges } from '../store/label-changes.ts';
-import { derivedItems, labelsWatermark, sameLabels } from '../store/label-records.ts';
+import { derivedItems, isServerRecord, labelsWatermark, sameLabels } from '../store/label-records.ts';
 import type { LabelStore } from '../store/label-store.ts';
 import type { LabelRecord } from '../store/schema.ts';
 import { modelVersionOf } from '../labelstudio/model-version.ts';
+import { EMPTY_CHOICE, withEmptyAnswers } from '../labelstudio/annotation-labels.ts';
 
 /** Embeds image URLs for items a browser has no vector for yet (undefined where one failed). */
 export type EmbedForLearning = (urls: readonly string[]) => Promise<Array<Float32Array | undefined>>;
@@ -48,8 +49,17 @@ export interface SyncReport {
   missing: number;
 }
 
+/**
+ * The learner's controls: the config's, each with one more class, "left empty" (EMPTY_CHOICE),
+ * learnt from annotations that answered other controls of the image but not this one. Dynamic
+ * choices (no labels in the config) stay as they are.
+ */
 function learnerControls(controls: readonly ChoicesControl[]): LearnerControl[] {
-  return controls.map((c) => ({ name: c.name, labels: c.labels, multiple: c.choice === 'multiple' }));
+  return controls.map((c) => ({
+    name: c.name,
+    labels: c.labels.length > 0 && !c.labels.includes(EMPTY_CHOICE) ? [...c.labels, EMPTY_CHOICE] : c.labels,
+    multiple: c.choice === 'multiple',
+  }));
 }
 
 /** Items embedded per worker round trip while catching up with many records. */
@@ -97,6 +107,7 @@ export class LearningSession {
   private readonly learned = new Map<string, Record<string, string[]>>();
   private version: string;
   private labelsAt = 0;
+  private teamLabels = false;
   private readonly unsubscribe: (() => void) | undefined;
   /** Waiters for {@link whenEveryClassLearnt}. */
   private coverageWaiters: Array<() => void> = [];
@@ -188,6 +199,7 @@ export class LearningSession {
 
   private async syncOnce(): Promise<SyncReport> {
     const records = await this.options.labels.list(this.options.project);
+    this.teamLabels = records.some((r) => isServerRecord(r));
     const wanted = derivedItems(records);
     this.labelsAt = labelsWatermark(records);
     let removed = 0;
@@ -198,6 +210,8 @@ export class LearningSession {
         removed++;
       }
     }
+    // A control the annotation left empty is answered "(empty)" (per image: its own controls).
+    for (const item of wanted.values()) item.labels = withEmptyAnswers(item.labels, this.options.controls.filter((c) => c.image.name === item.imageName));
     const changed = coverageOrder([...wanted.values()].filter((item) => !sameLabels(this.learned.get(item.key), item.labels)));
     let added = 0;
     let missing = 0;
@@ -270,15 +284,32 @@ export class LearningSession {
     return this.learner.clusterLabels(cluster);
   }
 
-  /** Labels learned for an item key (`<task id>:<image name>`), if any. */
+  /** Labels learned for an item key (`<task id>:<image name>`), if any; controls left empty are not listed. */
   labelsOf(key: string): Record<string, string[]> | undefined {
-    return this.learner.labelsOf(key);
+    const labels = this.learner.labelsOf(key);
+    if (!labels) return undefined;
+    const out: Record<string, string[]> = {};
+    for (const [control, values] of Object.entries(labels)) {
+      const chosen = values.filter((v) => v !== EMPTY_CHOICE);
+      if (chosen.length > 0) out[control] = chosen;
+    }
+    return out;
   }
 
-  /** Labelled items per control and label (for "too few examples" warnings). */
-  labelCounts(): Record<string, Record<string, number>> {
+  /** Whether any label the learner holds came from Label Studio (the team), not only this browser. */
+  get fromTeam(): boolean {
+    return this.teamLabels;
+  }
+
+  /**
+   * Labelled items per control and label (for "too few examples" warnings); with `withEmpty`,
+   * also how many left the control empty (EMPTY_CHOICE).
+   */
+  labelCounts(withEmpty = false): Record<string, Record<string, number>> {
     const counts: Record<string, Record<string, number>> = {};
-    for (const control of this.options.controls) counts[control.name] = Object.fromEntries(control.labels.map((l) => [l, 0]));
+    for (const control of this.options.controls) {
+      counts[control.name] = Object.fromEntries([...control.labels, ...(withEmpty ? [EMPTY_CHOICE] : [])].map((l) => [l, 0]));
+    }
     for (const labels of this.learned.values()) {
       for (const [control, values] of Object.entries(labels)) {
         for (const value of values) if (counts[control]?.[value] !== undefined) counts[control][value]++;

@@ -13,8 +13,15 @@ export interface ControlSuggestionStatus {
   score: number;
   cluster: number;
   head: string;
-  /** Why, in the annotator's terms: the most common label among the images labelled in this cluster, and how many. */
-  support?: { label: string; count: number; labelled: number };
+  /** The suggestion is "leave this control empty" (choices is then empty: no result). */
+  empty?: boolean;
+  /** Labelled examples of the suggested class the learner has (the least of them for several). */
+  classCount?: number;
+  /**
+   * Why, in the annotator's terms: the most common label among the images labelled in this
+   * cluster, and how many; `who` labelled them: this browser only, or (also) the team in Label Studio.
+   */
+  support?: { label: string; count: number; labelled: number; who?: 'you' | 'team' };
 }
 
 export interface SuggestionStatus {

@@ -68,22 +68,44 @@ export function projectPrelabels(dm: DataManagerLike | undefined): boolean {
   return dm?.project?.show_collab_predictions === true;
 }
 
-/** Follow the editor on this page until `stop()` is called. */
-export function watchCommunity(core: CytoMl): { stop(): void } {
+export interface CommunityWatchOptions {
+  /**
+   * Called with the project id whenever the page's project changes (Label Studio changes pages
+   * without reloading: projects list → project, project → project, back/forward), and once at
+   * the start; undefined off project pages.
+   */
+  onProject?: (project: string | undefined) => void;
+}
+
+/**
+ * Follow the editor on this page until `stop()` is called. The project is read from the URL on
+ * every tick and on every history change (pushState, replaceState, popstate), never once: a
+ * person arrives at a project by clicks, and moves between projects the same way.
+ */
+export function watchCommunity(core: CytoMl, options: CommunityWatchOptions = {}): { stop(): void } {
   const g = globalThis as CommunityGlobals;
   const hookedInstances = new WeakSet<object>();
   let hookedSdk: DataManagerLike['SDK'] | undefined;
-  let current: { store: EditorStoreLike; taskId: unknown } | undefined;
-  const project = projectFromLocation() ?? core.options.project;
+  let current: { store: EditorStoreLike; taskId: unknown; project: string } | undefined;
+  /** The project of the page (a URL without one: the `project` option, for custom pages). */
+  const pageProject = () => projectFromLocation() ?? (/\/projects(\/|$)/.test(globalThis.location?.pathname ?? '') ? undefined : core.options.project);
+  let project: string | undefined;
+  let started = false;
+  /**
+   * The project each editor store was first seen in: a store of the previous project still on
+   * `window.Htx` after a navigation is never opened (or learnt from) as the new project's.
+   */
+  const storeProjects = new WeakMap<object, string>();
   const recentSaves = new Map<string, number>();
 
   /** Learn from one save of the editor's current task (once, however many events report it). */
   const learnSave = (result: unknown[], taskId: unknown) => {
     const editor = g.Htx;
-    if (!editor || !Array.isArray(result)) return;
+    if (!editor || !Array.isArray(result) || !current || current.store !== editor) return;
     // The save is of the task on screen (its reply can come after the next task opened: then skip).
     if (taskId !== undefined && String(editor.task?.id) !== String(taskId)) return;
-    const ctx = contextFromEditor(editor, project, () => false);
+    // The project the task was opened in (the URL may already show the next page).
+    const ctx = contextFromEditor(editor, current.project, () => false);
     if (!ctx) return;
     // The DM's reply and the editor's serialisation differ in ids and extras: compare the choices.
     const choices = result.map((r) => {
@@ -133,16 +155,37 @@ export function watchCommunity(core: CytoMl): { stop(): void } {
     core.prefetch(urls);
   };
 
+  /** A new page project: forget the old task, tell the core and the host page. */
+  const followProject = () => {
+    const now = pageProject();
+    if (started && now === project) return;
+    // An editor left over from the page before belongs to the project before.
+    if (started && g.Htx && !storeProjects.has(g.Htx)) storeProjects.set(g.Htx, project ?? '');
+    started = true;
+    project = now;
+    current = undefined;
+    prefetchPending = undefined;
+    recentSaves.clear();
+    core.showProject(project);
+    options.onProject?.(project);
+  };
+
   const tick = () => {
+    followProject();
     hookDataManager();
     hookInstances();
     tryPrefetch();
     const store = g.Htx;
     const taskId = store?.task?.id;
-    if (!store || taskId === undefined || (current && current.store === store && current.taskId === taskId)) return;
-    current = { store, taskId };
-    const isCurrent = () => g.Htx === store && store.task?.id === taskId;
-    const ctx = contextFromEditor(store, project, isCurrent);
+    if (project === undefined || !store || taskId === undefined) return;
+    const seenIn = storeProjects.get(store);
+    if (seenIn === undefined) storeProjects.set(store, project);
+    else if (seenIn !== project) return;
+    if (current && current.store === store && current.taskId === taskId) return;
+    const taskProject = project;
+    current = { store, taskId, project: taskProject };
+    const isCurrent = () => g.Htx === store && store.task?.id === taskId && project === taskProject;
+    const ctx = contextFromEditor(store, taskProject, isCurrent);
     if (!ctx) return;
     if (projectPrelabels(g.DM)) ctx.prefill = true;
     prefetchPending = undefined;
@@ -154,7 +197,41 @@ export function watchCommunity(core: CytoMl): { stop(): void } {
     });
   };
 
+  // History changes answer at once (the poll would find them within POLL_MS anyway):
+  // Label Studio's router uses pushState/replaceState, back/forward fire popstate.
+  const onHistory = () => queueMicrotask(tick);
+  const listeners = globalThis.history ? patchHistory(globalThis.history) : undefined;
+  listeners?.add(onHistory);
+  globalThis.addEventListener?.('popstate', onHistory);
   tick();
   const timer = setInterval(tick, POLL_MS);
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      listeners?.delete(onHistory);
+      globalThis.removeEventListener?.('popstate', onHistory);
+    },
+  };
+}
+
+const PATCHED = Symbol.for('cyto-ml.history-listeners');
+
+/**
+ * Wrap `history.pushState`/`replaceState` once per page so listeners hear every client-side
+ * navigation (there is no event for them); the originals run first and unchanged.
+ */
+function patchHistory(history: History & { [PATCHED]?: Set<() => void> }): Set<() => void> {
+  const existing = history[PATCHED];
+  if (existing) return existing;
+  const listeners = new Set<() => void>();
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method];
+    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      const out = original.apply(this, args);
+      for (const listener of listeners) listener();
+      return out;
+    };
+  }
+  Object.defineProperty(history, PATCHED, { value: listeners });
+  return listeners;
 }

@@ -60,7 +60,12 @@ export function attachStandalone(core: CytoMl, ls: LabelStudioLike, options: Att
 
   const ready = waitForStore(ls, () => detached).then(async (store) => {
     if (!store) return null;
-    const isCurrent = () => !detached;
+    // Label Studio's editor makes its store `window.Htx`: when a newer editor took over the page
+    // (a quick task switch whose old editor was never detached), this one is no longer on screen.
+    const isCurrent = () => {
+      const shown = (globalThis as { Htx?: unknown }).Htx;
+      return !detached && (shown === undefined || shown === null || shown === store);
+    };
     // The task "opens" when the editor shows it; the editor's own start-up before that is
     // reported apart (editorStartMs), since the plugin cannot shorten it.
     const shownAt = performance.now();
