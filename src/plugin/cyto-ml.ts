@@ -191,7 +191,13 @@ export class CytoMl {
       const catchUp = this.catchUpWithTeam(ctx.project, ctx.config, session);
       // The first read waits for the team's labels, but only until every class they name has an
       // example learnt (one per class is embedded first): not for the whole catch-up.
-      if (firstTeamRead) await withTimeout(Promise.race([catchUp, session.whenEveryClassLearnt()]), TEAM_CATCH_UP_WAIT_MS);
+      if (firstTeamRead) {
+        await withTimeout(Promise.race([catchUp, session.whenEveryClassLearnt()]), TEAM_CATCH_UP_WAIT_MS);
+        // Every class may be learnt before the catch-up's own refit: a learner never fitted has
+        // no heads and would suggest nothing, so fit it now on what is embedded (milliseconds
+        // for a first batch; the catch-up refits again when the rest is in).
+        if (session.summary().fitVersion === 0) await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
+      }
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
       const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
