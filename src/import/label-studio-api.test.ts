@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImportOptions } from './import-options.ts';
-import { ImportError, LabelStudioApi } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
+import { LabelStudioApi } from './label-studio-api.ts';
 
 // A stand-in for Label Studio's answers to bad input (the real server is in e2e/ls-import.spec.ts).
 let server: Server;
