@@ -1,5 +1,5 @@
 /**
- * A small Label Studio REST client for the browser (works in Node too, given a fetch).
+ * The Label Studio REST client, for the browser and for Node (given a fetch).
  *
  * The one client: the plugin and the project tools use it in the browser (the page's session,
  * or a token), `npm run import` in Node (a token; src/import/label-studio-api.ts adds the
@@ -124,11 +124,6 @@ export class LabelStudioClient {
     this.credentials = new LabelStudioCredentials({ baseUrl: this.baseUrl, auth: this.auth, fetch: f, ...(options.cookies ? { cookies: options.cookies } : {}) });
     this.pageSize = options.pageSize ?? DEFAULT_CLIENT_OPTIONS.pageSize;
     this.redirect = options.redirect;
-  }
-
-  /** Label Studio's base URL as requests use it (no trailing slash; '' = this origin). */
-  get url(): string {
-    return this.baseUrl;
   }
 
   /** `GET /api/projects/{id}/`: the project, with its `label_config`. */
