@@ -6,7 +6,8 @@
 import { stat } from 'node:fs/promises';
 import { folderDestination, localFilesDestination, uploadDestination, type Destination } from './destinations.ts';
 import { IMPORT_USAGE, parseImportOptions, type ImportOptions } from './import-options.ts';
-import { ImportError, LabelStudioApi } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
+import { LabelStudioApi } from './label-studio-api.ts';
 import { NodeEmbedder } from './node-embedder.ts';
 import { formatSummary, runImport, type ImportSummary } from './run-import.ts';
 

@@ -16,7 +16,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ImportError, LabelStudioApi } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
+import { LabelStudioApi } from './label-studio-api.ts';
 import { existingHashes, imageKeyOfConfig, taskData } from './task-data.ts';
 
 /** One image ready to become a task. */

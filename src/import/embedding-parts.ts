@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeEmbeddingPart, PART_VECTORS } from '../store/embedding-file.ts';
 import { partName } from '../shim/embedding-files.ts';
-import { ImportError } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
 import type { EmbedOutput } from './node-embedder.ts';
 
 /** Where parts go. */

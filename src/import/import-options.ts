@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ImportError } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
 
 /** The default model manifest: the repository's models/manifest.json. */
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../../models/manifest.json', import.meta.url));

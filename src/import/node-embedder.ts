@@ -15,7 +15,7 @@ import { parseManifest, selectModel, verifyModelBytes } from '../embedding/manif
 import type { ModelEntry } from '../embedding/manifest-types.ts';
 import type { Pixels } from '../embedding/pixels.ts';
 import { NATIVE_MAX_SIDE, preprocess } from '../embedding/preprocess.ts';
-import { ImportError } from './label-studio-api.ts';
+import { ImportError } from './import-error.ts';
 
 type OrtNode = typeof import('onnxruntime-node');
 

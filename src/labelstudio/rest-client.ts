@@ -1,23 +1,18 @@
 /**
- * A small Label Studio REST client for the browser (works in Node too, given a fetch).
+ * The Label Studio REST client, for the browser and for Node (given a fetch).
  *
- * Auth, two ways:
- *  - `session` (default): inside the Label Studio page the Django session cookie authorises
- *    same-origin calls; Django also wants the `csrftoken` cookie echoed as `X-CSRFToken` on
- *    unsafe methods, or POSTs fail with 403 "CSRF Failed".
- *  - `token`: the legacy access token from Account & Settings (`Authorization: Token <key>`), or
- *    a personal access token of newer Label Studio (a JWT refresh token: exchanged at
- *    `/api/token/refresh/` for an access token sent as `Bearer`, refreshed again on a 401);
- *    token-auth.ts tells them apart.
+ * The one client: the plugin and the project tools use it in the browser (the page's session,
+ * or a token), `npm run import` in Node (a token; src/import/label-studio-api.ts adds the
+ * import's upload and storage calls on top of {@link LabelStudioClient.request}).
+ *
+ * Auth (session + CSRF, legacy Token, personal access token JWT) lives in credentials.ts and
+ * token-auth.ts; this file builds URLs, reads answers and turns failures into messages.
  */
 
-import { TokenAuthorizer, type TokenScheme } from './token-auth.ts';
+import { LabelStudioCredentials, type LabelStudioAuth } from './credentials.ts';
 import type { ChoicesResult, LabelStudioTask, Prediction } from './types.ts';
 
-/** How requests are authorised. */
-export type LabelStudioAuth =
-  | { kind: 'session'; csrfCookieName?: string }
-  | { kind: 'token'; token: string; scheme?: TokenScheme };
+export type { LabelStudioAuth } from './credentials.ts';
 
 /** Client options; only what differs from the defaults needs giving. */
 export interface LabelStudioClientOptions {
@@ -30,6 +25,11 @@ export interface LabelStudioClientOptions {
   cookies?: () => string;
   /** Tasks per page when listing (Label Studio's default page is small). */
   pageSize?: number;
+  /**
+   * How redirects are handled; Node's import uses 'manual' so a redirect to the login page
+   * reads as "refused" rather than as a page that is not JSON.
+   */
+  redirect?: RequestRedirect;
 }
 
 /** Defaults for {@link LabelStudioClientOptions}. */
@@ -100,8 +100,10 @@ export class LabelStudioApiError extends Error {
     readonly url: string,
     /** The response body (truncated), for logs. */
     readonly body: string = '',
+    /** Why no answer came: the fetch failure, or token-auth.ts's `TokenRefreshError`. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -109,10 +111,9 @@ export class LabelStudioApiError extends Error {
 export class LabelStudioClient {
   private readonly baseUrl: string;
   private readonly auth: LabelStudioAuth;
-  private readonly fetchImpl: typeof fetch;
-  private readonly cookies: () => string;
+  private readonly credentials: LabelStudioCredentials;
   private readonly pageSize: number;
-  private readonly token: TokenAuthorizer | undefined;
+  private readonly redirect: RequestRedirect | undefined;
 
   constructor(options: LabelStudioClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_CLIENT_OPTIONS.baseUrl).replace(/\/+$/, '');
@@ -120,15 +121,9 @@ export class LabelStudioClient {
     // Bind: the global fetch called as a method of another object throws "Illegal invocation".
     const f = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
     if (!f) throw new Error('No fetch available: pass options.fetch.');
-    this.fetchImpl = f;
-    this.cookies = options.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
+    this.credentials = new LabelStudioCredentials({ baseUrl: this.baseUrl, auth: this.auth, fetch: f, ...(options.cookies ? { cookies: options.cookies } : {}) });
     this.pageSize = options.pageSize ?? DEFAULT_CLIENT_OPTIONS.pageSize;
-    if (this.auth.kind === 'token' && !this.auth.token) {
-      throw new Error('auth.kind is "token" but no token was given: copy it from Account & Settings.');
-    }
-    if (this.auth.kind === 'token') {
-      this.token = new TokenAuthorizer({ token: this.auth.token, scheme: this.auth.scheme ?? 'auto', baseUrl: this.baseUrl, fetch: this.fetchImpl });
-    }
+    this.redirect = options.redirect;
   }
 
   /** `GET /api/projects/{id}/`: the project, with its `label_config`. */
@@ -206,40 +201,33 @@ export class LabelStudioClient {
     return this.request('POST', `/api/tasks/${taskId}/annotations/`, annotation);
   }
 
-  private async headers(method: string, hasBody: boolean): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (hasBody) headers['Content-Type'] = 'application/json';
-    if (this.token) {
-      headers.Authorization = await this.token.header();
-    } else if (this.auth.kind === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(method)) {
-      const csrf = readCookie(this.cookies(), this.auth.csrfCookieName ?? 'csrftoken');
-      if (csrf) headers['X-CSRFToken'] = csrf;
-    }
-    return headers;
-  }
-
-  private async request<T>(method: string, path: string, body?: unknown, context: { projectId?: number } = {}): Promise<T> {
+  /**
+   * One authorised call: `body` is sent as JSON, or as is when it is `FormData` (a multipart
+   * upload). Answers the parsed JSON (undefined for an empty body); any failure is a
+   * {@link LabelStudioApiError} whose message names the problem and what to do.
+   */
+  async request<T>(method: string, path: string, body?: unknown, context: { projectId?: number } = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) payload = body; // fetch sets the multipart boundary itself
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['Content-Type'] = 'application/json';
+    }
     let response: Response;
-    const send = async () => this.fetchImpl(url, {
-      method,
-      headers: await this.headers(method, body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
-      // Session auth needs the cookie; a token must not be mixed with another user's session.
-      credentials: this.auth.kind === 'session' ? 'same-origin' : 'omit',
-    });
     try {
-      response = await send();
-      // An expired access token of a personal access token: refresh it once and repeat.
-      if (response.status === 401 && this.token?.expire()) response = await send();
+      response = await this.credentials.send(url, { method, headers, body: payload, ...(this.redirect ? { redirect: this.redirect } : {}) });
     } catch (err) {
-      if ((err as Error)?.name === 'TokenRefreshError') throw new LabelStudioApiError((err as Error).message, (err as { status: number }).status, method, url);
+      if ((err as Error)?.name === 'TokenRefreshError') throw new LabelStudioApiError((err as Error).message, (err as { status: number }).status, method, url, '', err);
       throw new LabelStudioApiError(
         `${method} ${url} got no answer (${(err as Error)?.message ?? err}): Label Studio is unreachable; ` +
           'check that you are online and that the Label Studio URL is right.',
         0,
         method,
         url,
+        '',
+        err,
       );
     }
     const text = await response.text().catch(() => '');
@@ -334,13 +322,4 @@ function extractDetail(body: string): string {
     /* not JSON: an HTML error page says nothing useful in a message */
   }
   return '';
-}
-
-function readCookie(cookieString: string, name: string): string | null {
-  for (const part of cookieString.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeAuthFetch } from '../project-tools/auth-fetch.ts';
+import { makeAuthFetch } from './credentials.ts';
 import { FakeLabelStudio } from './fake-label-studio.ts';
 import { LabelStudioApiError, LabelStudioClient } from './rest-client.ts';
 import { isJwt } from './token-auth.ts';

@@ -7,7 +7,7 @@
 import { idempotentLabelStudioWrites } from '../labelstudio/idempotent-writes.ts';
 import { LabelStudioClient } from '../labelstudio/rest-client.ts';
 import type { CytoMl } from '../plugin/cyto-ml.ts';
-import { makeAuthFetch, readCookie } from './auth-fetch.ts';
+import { makeAuthFetch, readCookie } from '../labelstudio/credentials.ts';
 import { choosePredictionTarget, LabelStudioSource } from './label-studio-source.ts';
 
 export interface LabelStudioToolsOptions {

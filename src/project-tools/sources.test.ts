@@ -4,7 +4,7 @@ import type { Prediction } from '../labelstudio/types.ts';
 import { MemoryAnnotatorStore } from '../store/annotator-store.ts';
 import { DurableOutbox } from '../store/outbox.ts';
 import { MemoryOutboxRecords } from '../store/outbox-records.ts';
-import { isUnder, makeAuthFetch } from './auth-fetch.ts';
+import { isUnder, makeAuthFetch } from '../labelstudio/credentials.ts';
 import { choosePredictionTarget, LabelStudioSource, taskPageUrl } from './label-studio-source.ts';
 import { LocalSource } from './local-source.ts';
 
