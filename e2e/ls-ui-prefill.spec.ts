@@ -24,7 +24,7 @@ test.beforeAll(async () => {
   const others = plankton('detritus_blob', 3);
   ls = await LabelStudioApi.connect(server);
   shim = await startShimFor(server);
-  ({ projectId, tasks } = await imageProject(ls, `cyto-ml ui prefill ${Date.now()}`, [same, same, same, same, ...others],
+  ({ projectId, tasks } = await imageProject(ls, `cyto-ml ui prefill ${Date.now()}`, [same, same, same, same, same, ...others],
     { show_collab_predictions: true }));
 });
 
@@ -45,7 +45,7 @@ function suggested(page: Page): Promise<string[]> {
 
 test('the annotator starts from the suggestion, accepts it with one click, and own choices stay', async ({ page }) => {
   test.setTimeout(90_000);
-  const [first, second, annotated, settingOff] = tasks;
+  const [first, extra, second, annotated, settingOff] = tasks;
   // A person's earlier annotation of the same image, made before this browser learnt anything.
   await ls.annotate(annotated.id, [{ from_name: 'organism_type', to_name: 'image', type: 'choices', value: { choices: ['Not-plankton'] } }]);
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -60,6 +60,17 @@ test('the annotator starts from the suggestion, accepts it with one click, and o
   await submitButton(page).click();
   await expect.poll(() => storedChoices(ls, first.id, 'organism_type'), { timeout: 30_000 }).toEqual([['Plankton']]);
   await expect.poll(() => page.evaluate(() => window.cytoML.status().learning?.fitVersion ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+
+  // 1b. The same image once more: the person says Plankton again (the colleague's Not-plankton on
+  // that image and this person's Plankton are an even vote so far; two to one is not).
+  await open(page, extra.id);
+  // An even vote may already have pre-selected Plankton (ties go to the config's order); a click
+  // on a selected choice would clear it.
+  if (!(await choice(page, 'Plankton').locator('input').isChecked())) await choice(page, 'Plankton').click();
+  await expect(choice(page, 'Plankton').locator('input')).toBeChecked();
+  await submitButton(page).click();
+  await expect.poll(() => storedChoices(ls, extra.id, 'organism_type'), { timeout: 30_000 }).toEqual([['Plankton']]);
+  await expect.poll(() => page.evaluate(() => window.cytoML.status().learning?.labelled ?? 0), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
 
   // 2. The same image again: the new annotation starts from the suggestion; one click accepts it.
   await open(page, second.id);

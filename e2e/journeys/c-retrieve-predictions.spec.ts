@@ -46,11 +46,22 @@ test.afterAll(async () => {
 /** Data Manager: tick "select all", Actions → Retrieve Predictions, confirm; wait until Label Studio answered. */
 async function retrieveAll(page: Page): Promise<void> {
   // The header's checkbox selects every task; the actions menu is the "<n> Tasks" button then.
+  // After an action Label Studio clears the selection (the button reads "Actions", disabled)
+  // while the header checkbox may still look ticked, so tick until the "<n> Tasks" button shows.
   const selectAll = page.getByRole('checkbox').first();
-  if (!(await selectAll.isChecked())) await selectAll.click();
-  await page.getByRole('button', { name: new RegExp(`^\\s*${tasks.length}\\s+Tasks?\\b`) }).click();
+  const actions = page.getByRole('button', { name: new RegExp(`^\\s*${tasks.length}\\s+Tasks?\\b`) });
+  for (let i = 0; i < 3 && !(await actions.isVisible()); i++) {
+    await selectAll.click();
+    await actions.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => {});
+  }
+  // The button toggles the actions menu: click until the menu item shows (at most three times).
+  const retrieve = page.getByText('Retrieve Predictions', { exact: true });
+  for (let i = 0; i < 3 && !(await retrieve.isVisible()); i++) {
+    await actions.click();
+    await retrieve.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => {});
+  }
   const answered = page.waitForResponse((r) => r.url().includes('/api/dm/actions') && r.url().includes('retrieve_tasks_predictions') && r.request().method() === 'POST', { timeout: 120_000 });
-  await page.getByText('Retrieve Predictions', { exact: true }).click();
+  await retrieve.click();
   // Label Studio asks to confirm ("Send the selected tasks to all ML backends…").
   await page.getByRole('button', { name: /^OK$/ }).click();
   expect((await answered).ok()).toBe(true);
