@@ -11,8 +11,8 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build \
- && npx --no-install tsx scripts/build/model-catalogue.ts --out dist/models
+RUN npm run build
+RUN npx --no-install tsx scripts/build/model-catalogue.ts --out dist/models
 # One CommonJS file (no tsx at run time); only lmdb stays outside it: a native addon, installed
 # beside the bundle at the lockfile's version with its prebuilt binary (no compiler, no download
 # beyond npm's own).

@@ -28,7 +28,9 @@ export function mergeManifest(
   const models = [...(current?.models ?? [])];
   for (const e of entries) {
     const i = models.findIndex((m) => m.id === e.id);
-    if (i >= 0) models[i] = e;
+    // An entry rewritten from code keeps the manifest's "test" mark (test-only models stay out
+    // of the demo and the Docker image; scripts/build/model-catalogue.ts).
+    if (i >= 0) models[i] = models[i].test && !e.test ? { ...e, test: true } : e;
     else models.push(e);
   }
   const keepDefault = current?.default !== undefined && models.some((m) => m.id === current.default);
