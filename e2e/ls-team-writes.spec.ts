@@ -91,7 +91,14 @@ test('lost replies, "Run again" and a reload leave one prediction per task and v
   const first = await runPreannotation(page);
   expect(lost).toBe(1);
   const unannotated = tasks.length - annotated.size;
-  expect(first).toMatch(new RegExp(`^${unannotated} predictions written \\(model version [^)]+\\)\\. ${annotated.size} already annotated`));
+  // Every unannotated task is either written or reported "without a suggestion" (a cluster with
+  // no labelled member says nothing; with 8 labels, k = 4 and the tiny untrained model that happens).
+  const report = new RegExp(`^(\\d+) predictions written \\(model version [^)]+\\)\\. ${annotated.size} already annotated[^;]*(?:; (\\d+) without a suggestion)?`).exec(first);
+  expect(report, first).not.toBeNull();
+  const written = Number(report![1]);
+  const withoutSuggestion = Number(report![2] ?? 0);
+  expect(written).toBeGreaterThan(0);
+  expect(written + withoutSuggestion, first).toBe(unannotated);
   const again = await runPreannotation(page);
   expect(again).toMatch(/predictions written/);
   await page.reload();
@@ -99,15 +106,17 @@ test('lost replies, "Run again" and a reload leave one prediction per task and v
   await runPreannotation(page);
 
   const counts = await predictionCounts();
+  let predicted = 0;
   for (const task of tasks) {
     const byVersion = counts.get(task.id)!;
     if (annotated.has(task.id)) {
       expect([...byVersion.values()], `annotated task ${task.id} got a prediction`).toEqual([]);
     } else {
-      expect(byVersion.size, `task ${task.id} has no prediction`).toBeGreaterThan(0);
+      if (byVersion.size > 0) predicted++;
       for (const [version, n] of byVersion) expect(n, `task ${task.id}: ${n} predictions of ${version}`).toBe(1);
     }
   }
+  expect(predicted, 'tasks holding a prediction, against the first run\'s report').toBeGreaterThanOrEqual(written);
   const versions = new Set([...counts.values()].flatMap((m) => [...m.keys()]));
   console.log(`predictions: ${[...counts.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0)} on ${unannotated} tasks, versions ${[...versions].join(', ')}; replies lost ${lost}`);
   // The project scores by the version the browser wrote last.
@@ -124,7 +133,9 @@ test('the Data Manager shows the browser\'s scores and sorting by them puts the 
     const ours = (await admin.predictions(task.id)).find((p) => p.model_version === project.model_version);
     if (ours?.score !== undefined && ours.score !== null) scoreOf.set(task.id, ours.score);
   }
-  expect(scoreOf.size).toBe(tasks.length - annotated.size);
+  // Unannotated tasks the learner had no suggestion for hold no prediction (see the first test).
+  expect(scoreOf.size).toBeGreaterThan(1);
+  expect(scoreOf.size).toBeLessThanOrEqual(tasks.length - annotated.size);
   expect(new Set(scoreOf.values()).size, 'scores that differ, so sorting means something').toBeGreaterThan(1);
   const lowest = Math.min(...scoreOf.values());
 
