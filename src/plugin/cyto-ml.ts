@@ -6,62 +6,40 @@
  *
  * Nothing here may disturb the annotator: every failure ends in the status badge, never in an
  * exception the editor sees, and nothing is awaited on the editor's submit path.
+ *
+ * This class composes the plugin's concerns, each in its own module with the narrow functions it
+ * needs: the per-task steps (task-flow.ts), team sync (team-sync.ts), prefetch (prefetch.ts) and
+ * the prediction relay with its outbox (prediction-relay.ts). It owns the engine, the store, the
+ * learners per project and the badge.
  */
 import { KMeansClient } from '../cluster/kmeans-client.ts';
 import { startKMeansWorker } from '../cluster/start-kmeans-worker.ts';
 import { EmbeddingClient, type EmbedResult } from '../embedding/embedding-client.ts';
-import type { EmbedOutcome } from '../embedding/worker-protocol.ts';
 import { EngineError, toEngineErrorData } from '../embedding/engine-errors.ts';
 import { ortAssetUrls } from '../embedding/ort-asset-urls.ts';
-import type { EngineInfo } from '../embedding/worker-protocol.ts';
-import { EMPTY_CHOICE, labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
+import type { EmbedOutcome, EngineInfo } from '../embedding/worker-protocol.ts';
+import { labelsFromAnnotation } from '../labelstudio/annotation-labels.ts';
 import { imageUrlForControl, parseLabelConfig, type ChoicesControl, type LabelConfig } from '../labelstudio/label-config.ts';
-import { buildPrediction, honourConditions, type ControlSuggestion } from '../labelstudio/prediction.ts';
 import type { Prediction } from '../labelstudio/types.ts';
-import { AnnotationSync, labelRecordOf } from '../labelstudio/annotation-sync.ts';
-import { LabelStudioClient } from '../labelstudio/rest-client.ts';
+import { labelRecordOf } from '../labelstudio/annotation-sync.ts';
+import type { LabelStudioClient } from '../labelstudio/rest-client.ts';
 import { LabelChanges } from '../store/label-changes.ts';
 import { localSource } from '../store/label-records.ts';
 import type { LabelRecord } from '../store/schema.ts';
 import { openStore, type Store } from '../store/open-db.ts';
 import { importProjectEmbeddingsOnce } from '../store/embedding-import.ts';
 import type { OutboxFetch } from '../store/outbox.ts';
-import { injectPrediction, preselectChoices, type EditorStoreLike } from './editor-adapter.ts';
+import { injectPrediction, preselectChoices } from './editor-adapter.ts';
 import { LearningSession } from './learning-session.ts';
-import { enqueueShimPrediction } from './shim-relay.ts';
 import type { Options } from './options.ts';
-import { OutboxPump } from './outbox-pump.ts';
 import { TaskIndex } from '../project-tools/task-index.ts';
-import { describeBackend, StatusTracker, type ControlSuggestionStatus } from './status.ts';
+import { describeBackend, StatusTracker } from './status.ts';
+import { embedTaskImages, predictWith, recordInIndex, type TaskContext, type TaskSuggestion } from './task-flow.ts';
+import { TeamSync } from './team-sync.ts';
+import { Prefetcher } from './prefetch.ts';
+import { PredictionRelay } from './prediction-relay.ts';
 
-/** One task as a host sees it. */
-export interface TaskContext {
-  project: string;
-  taskId: number | string;
-  data: Record<string, unknown>;
-  /** The project's label config (XML). */
-  config: string;
-  /** The editor store to inject into; absent for background work (bulk pre-annotation). */
-  editor?: EditorStoreLike;
-  /** False once the person moved on to another task: the result is then cached but not shown. */
-  isCurrent?: () => boolean;
-  /** When the task was opened (performance.now()), for the task → suggestion timing. */
-  openedAt?: number;
-  /** How long the editor took to show the task before the plugin saw it (host-measured). */
-  editorStartMs?: number;
-  /**
-   * Select the suggestion in the person's new, untouched annotation (host hook: the project
-   * asks for predictions to pre-label tasks), as the `preselect` option does everywhere.
-   */
-  prefill?: boolean;
-}
-
-export interface TaskSuggestion {
-  prediction: Prediction | null;
-  controls: ControlSuggestionStatus[];
-  /** Embedding per Image object name. */
-  embeddings: Map<string, EmbedResult>;
-}
+export type { TaskContext, TaskSuggestion } from './task-flow.ts';
 
 /**
  * How long opening a task waits for the team's annotations to be read and learnt, on the first
@@ -69,18 +47,6 @@ export interface TaskSuggestion {
  * in the background). Later reads never hold up the task on screen.
  */
 const TEAM_CATCH_UP_WAIT_MS = 20_000;
-/** Shortest time between two reads of the team's new annotations. */
-const TEAM_SYNC_MIN_INTERVAL_MS = 5_000;
-/** How often idle time looks for other annotators' new annotations. */
-const TEAM_SYNC_IDLE_MS = 30_000;
-
-/** A Label Studio project whose annotations the learner follows. */
-interface TeamProject {
-  sync: AnnotationSync;
-  lastRun: number;
-  running?: Promise<void>;
-}
-
 /** The message for a config the plugin has nothing to do with. */
 const NO_CHOICES_MESSAGE =
   'This project has no Choices control on an Image, so there is nothing to suggest (TextArea, Labels and controls on text are ignored).';
@@ -92,18 +58,12 @@ export class CytoMl {
   private kmeans: KMeansClient | undefined;
   private readonly sessions = new Map<string, Promise<LearningSession>>();
   private readonly configs = new Map<string, LabelConfig>();
-  private prefetchQueue: string[] = [];
-  private prefetching = false;
   private readonly indexes = new Map<string, TaskIndex>();
-  private outboxFetch: OutboxFetch = (url, init) =>
-    fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } });
-  private pump: OutboxPump | undefined;
   /** Says "labels changed" to this tab's learners and to other tabs'. */
   private readonly labelChanges = new LabelChanges();
-  private readonly team = new Map<string, TeamProject>();
-  /** Last label config seen per project (idle-time team sync needs it). */
-  private readonly projectConfigs = new Map<string, string>();
-  private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly team: TeamSync;
+  private readonly prefetcher: Prefetcher;
+  private readonly relay: PredictionRelay;
   /**
    * Generation of the task on screen: each `openTask` with an editor takes the next number, and
    * its result may reach the editor and the badge only while it is still the latest (a quick task
@@ -129,6 +89,25 @@ export class CytoMl {
     this.storePromise.then((store) => this.status.update({
       storage: store.persistent ? { persistent: true } : { persistent: false, reason: store.reason },
     }));
+    const allVectors = () => this.client.allVectors().then((v) => v.vectors);
+    this.team = new TeamSync({
+      store: this.storePromise, options, labelChanges: this.labelChanges, allVectors,
+      projectSession: (project, configXml) => this.projectSession(project, configXml),
+      controlsOf: (configXml) => this.parseConfig(configXml).controls,
+      showLearning: (project, session) => this.showLearning(project, session),
+      reportError: (lastError) => this.status.update({ lastError }),
+    });
+    this.prefetcher = new Prefetcher({
+      options,
+      start: () => this.start(),
+      embed: (urls) => this.client.prefetch(urls),
+      onBatch: (outcomes) => {
+        const computed = outcomes.filter((o) => o.ok && o.cacheHit === 'none').length;
+        this.count(outcomes.map((o) => (o.ok ? o.cacheHit : 'none')), computed);
+        this.status.update({ prefetched: this.status.current.prefetched + computed });
+      },
+    });
+    this.relay = new PredictionRelay({ store: this.storePromise, options, onReport: (relay) => this.status.update({ relay }) });
   }
 
   /** Start the engine (model download, session); the badge shows progress and errors. */
@@ -186,9 +165,9 @@ export class CytoMl {
       const embedMs = performance.now() - t0;
       const t1 = performance.now();
       const session = await this.session(ctx.project, ctx.config, info);
-      this.followLabelStudioPage(ctx.project);
-      const firstTeamRead = this.team.get(ctx.project)?.lastRun === 0;
-      const catchUp = this.catchUpWithTeam(ctx.project, ctx.config, session);
+      this.team.followLabelStudioPage(ctx.project);
+      const firstTeamRead = this.team.isFirstRead(ctx.project);
+      const catchUp = this.team.catchUp(ctx.project, ctx.config, session);
       // The first read waits for the team's labels, but only until every class they name has an
       // example learnt (one per class is embedded first): not for the whole catch-up.
       if (firstTeamRead) {
@@ -199,9 +178,9 @@ export class CytoMl {
         if (session.summary().fitVersion === 0) await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
       }
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));
-      const { prediction, controls } = this.predictWith(session, config, ctx.taskId, vectors);
+      const { prediction, controls } = predictWith(session, config, ctx.taskId, vectors);
       const predictMs = performance.now() - t1;
-      this.recordInIndex(ctx, config, embeddings);
+      recordInIndex(() => this.taskIndex(ctx.project), ctx, config, embeddings);
       const current = isShown();
       if (prediction && ctx.editor && current) {
         injectPrediction(ctx.editor, prediction);
@@ -226,7 +205,7 @@ export class CytoMl {
           lastError: undefined,
         });
       }
-      if (prediction) void this.relay(ctx, prediction);
+      if (prediction) void this.relay.relay(ctx.project, ctx.taskId, prediction);
       return { prediction, controls, embeddings };
     } catch (error) {
       if (isShown()) this.status.update({ lastError: describeError(error) });
@@ -337,7 +316,7 @@ export class CytoMl {
   async predictVectors(project: string, configXml: string, taskId: number | string, vectors: Map<string, Float32Array>): Promise<Prediction | null> {
     const session = await this.projectSession(project, configXml);
     if (!session) return null;
-    return this.predictWith(session, this.parseConfig(configXml), taskId, vectors).prediction;
+    return predictWith(session, this.parseConfig(configXml), taskId, vectors).prediction;
   }
 
   /**
@@ -406,70 +385,15 @@ export class CytoMl {
    * it; in idle time too. Called by the Label Studio project tools with their REST client.
    */
   useLabelStudio(o: { client: LabelStudioClient; projectId: number }): void {
-    const project = String(o.projectId);
-    if (this.team.has(project)) return;
-    const sync = new AnnotationSync({
-      client: o.client, projectId: o.projectId, project,
-      labels: { // the store opens asynchronously; every call waits for it
-        list: (p) => this.storePromise.then((s) => s.labels.list(p)),
-        put: (r) => this.storePromise.then((s) => s.labels.put(r)),
-        replaceTasks: (p, t) => this.storePromise.then((s) => s.labels.replaceTasks(p, t)),
-        keepOnlyTasks: (p, t) => this.storePromise.then((s) => s.labels.keepOnlyTasks(p, t)),
-        getSync: (p) => this.storePromise.then((s) => s.labels.getSync(p)),
-        putSync: (r) => this.storePromise.then((s) => s.labels.putSync(r)),
-      },
-    });
-    this.team.set(project, { sync, lastRun: 0 });
-    this.idleTimer ??= setInterval(() => {
-      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
-      for (const [p, configXml] of this.projectConfigs) {
-        if (!this.team.has(p)) continue;
-        void this.projectSession(p, configXml).then((session) => session && this.catchUpWithTeam(p, configXml, session)).catch(() => {});
-      }
-    }, TEAM_SYNC_IDLE_MS);
-  }
-
-  /**
-   * Inside Label Studio's own pages (a project URL) follow the project's annotations even when
-   * the project tools are off: same origin, the page's session or the `apiToken` option.
-   */
-  private followLabelStudioPage(project: string): void {
-    if (this.team.has(project) || !/^\d+$/.test(project)) return;
-    const path = (globalThis as { location?: Location }).location?.pathname ?? '';
-    if (!new RegExp(`/projects/${project}(/|$)`).test(path)) return;
-    const baseUrl = new URL(this.options.labelStudioUrl || '/', location.href).href.replace(/\/$/, '');
-    const auth = this.options.apiToken ? { kind: 'token' as const, token: this.options.apiToken } : { kind: 'session' as const };
-    this.useLabelStudio({ client: new LabelStudioClient({ baseUrl, auth }), projectId: Number(project) });
+    this.team.use(o);
   }
 
   /**
    * Read the team's new annotations of a project now (when it follows one) and learn them.
    * Resolves when learnt; never rejects (a failure is shown in the badge and retried later).
    */
-  async catchUpWithTeam(project: string, configXml: string, session?: LearningSession): Promise<void> {
-    this.projectConfigs.set(project, configXml);
-    const entry = this.team.get(project);
-    if (!entry) return;
-    if (entry.running) return entry.running;
-    if (Date.now() - entry.lastRun < TEAM_SYNC_MIN_INTERVAL_MS) return;
-    entry.running = (async () => {
-      try {
-        const learner = session ?? (await this.projectSession(project, configXml));
-        const report = await entry.sync.run(this.parseConfig(configXml).controls);
-        if (report.changed > 0) this.labelChanges.notify(project);
-        if (learner) {
-          await learner.sync();
-          await learner.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
-          this.showLearning(project, learner);
-        }
-      } catch (error) {
-        this.status.update({ lastError: { code: 'team-sync', message: `Reading the project's annotations failed: ${describeError(error).message}` } });
-      } finally {
-        entry.lastRun = Date.now();
-        entry.running = undefined;
-      }
-    })();
-    return entry.running;
+  catchUpWithTeam(project: string, configXml: string, session?: LearningSession): Promise<void> {
+    return this.team.catchUp(project, configXml, session);
   }
 
   /** The model_version predictions of a project get now (model-version.ts). */
@@ -497,8 +421,7 @@ export class CytoMl {
    * retrying pending writes with backoff in the background.
    */
   setOutboxFetch(fetchImpl: OutboxFetch): void {
-    this.outboxFetch = fetchImpl;
-    void this.flushOutbox();
+    this.relay.setFetch(fetchImpl);
   }
 
   /**
@@ -506,93 +429,16 @@ export class CytoMl {
    * cached embedding. A new call replaces the queue (the person's position changed).
    */
   prefetch(urls: string[]): void {
-    if (!this.options.prefetch) return;
-    this.prefetchQueue = urls.slice(0, this.options.prefetchCount);
-    if (!this.prefetching) void this.drainPrefetch();
+    this.prefetcher.prefetch(urls);
   }
 
-  private async drainPrefetch(): Promise<void> {
-    this.prefetching = true;
-    try {
-      const info = await this.start();
-      if (!info) return;
-      while (this.prefetchQueue.length > 0) {
-        await idle();
-        // Small batches: each is one worker round trip; same-size images share a model run.
-        const batch = this.prefetchQueue.splice(0, 4);
-        const outcomes = await this.client.prefetch(batch);
-        const computed = outcomes.filter((o) => o.ok && o.cacheHit === 'none').length;
-        this.count(outcomes.map((o) => (o.ok ? o.cacheHit : 'none')), computed);
-        this.status.update({ prefetched: this.status.current.prefetched + computed });
-      }
-    } catch {
-      // Prefetch is best effort: a failure shows up when the task itself is opened.
-    } finally {
-      this.prefetching = false;
-    }
-  }
-
-  private predictWith(
-    session: LearningSession, config: LabelConfig, taskId: number | string, vectors: Map<string, Float32Array>,
-  ): { prediction: Prediction | null; controls: ControlSuggestionStatus[] } {
-    const raw: Array<ControlSuggestion & { cluster: number; head: string; empty: boolean }> = [];
-    for (const [imageName, vector] of vectors) {
-      const forImage = config.controls.filter((c) => c.image.name === imageName);
-      const byName = new Map(session.suggest(vector).map((s) => [s.control, s]));
-      for (const control of forImage) {
-        const s = byName.get(control.name);
-        if (!s) continue;
-        // "Left empty" is suggested as no result for the control (learning-session.ts).
-        const empty = s.choices.includes(EMPTY_CHOICE);
-        raw.push({ control, choices: empty ? [] : s.choices, score: s.score, cluster: s.cluster, head: s.head, empty });
-      }
-    }
-    // A control Label Studio would hide under the suggested values gets no suggestion at all.
-    const visible = honourConditions(raw);
-    const counts = session.labelCounts(true);
-    const who = session.fromTeam ? 'team' as const : 'you' as const;
-    const controls: ControlSuggestionStatus[] = visible.map((s) => {
-      const { control } = s;
-      // The labels people gave in this cluster: the badge's "why" (src/plugin/suggestion-words.ts).
-      const support = s.cluster >= 0 ? session.clusterLabels(s.cluster).find((v) => v.control === control.name) : undefined;
-      const suggested = s.empty ? [EMPTY_CHOICE] : s.choices;
-      // Labels of the suggested class(es) the learner has: what "sure" needs (suggestion-words.ts).
-      const classCount = Math.min(...suggested.map((label) => counts[control.name]?.[label] ?? 0));
-      return {
-        control: control.name, choices: s.choices, score: s.score, cluster: s.cluster, head: s.head,
-        classCount: Number.isFinite(classCount) ? classCount : 0,
-        ...(s.empty ? { empty: true } : {}),
-        ...(control.title ? { title: control.title } : {}),
-        ...(support ? { support: { label: support.label, count: support.count, labelled: support.labelled, who } } : {}),
-      };
-    });
-    return { prediction: buildPrediction(taskId, visible.map(({ control, choices, score }) => ({ control, choices, score })), session.modelVersion), controls };
-  }
-
-  /** An opened task joins its project's index (its first Image), so it has neighbours at once. */
-  private recordInIndex(ctx: TaskContext, config: LabelConfig, embeddings: Map<string, EmbedResult>): void {
-    const taskId = Number(ctx.taskId);
-    const first = config.controls[0];
-    const embedded = first && embeddings.get(first.image.name);
-    if (!Number.isInteger(taskId) || !embedded) return;
-    try {
-      this.taskIndex(ctx.project).put({ taskId, url: imageUrlForControl({ id: taskId, data: ctx.data }, first), vector: embedded.vector });
-    } catch {
-      // No image URL in the task data: nothing to show as a thumbnail.
-    }
-  }
-
-  private async embedTaskImages(ctx: TaskContext, controls: readonly ChoicesControl[]): Promise<Map<string, EmbedResult>> {
-    const byImage = new Map<string, ChoicesControl>();
-    for (const c of controls) if (!byImage.has(c.image.name)) byImage.set(c.image.name, c);
-    const out = new Map<string, EmbedResult>();
-    for (const [imageName, control] of byImage) {
-      const url = imageUrlForControl({ id: Number(ctx.taskId), data: ctx.data }, control);
+  /** A task's image embeddings, each counted in the badge as it comes (task-flow.ts). */
+  private embedTaskImages(ctx: TaskContext, controls: readonly ChoicesControl[]): Promise<Map<string, EmbedResult>> {
+    return embedTaskImages(async (url) => {
       const result = await this.client.embed(url);
       this.count([result.cacheHit], result.cacheHit === 'none' ? 1 : 0);
-      out.set(imageName, result);
-    }
-    return out;
+      return result;
+    }, ctx, controls);
   }
 
   private count(hits: Array<'url' | 'content' | 'none'>, modelRuns: number): void {
@@ -623,21 +469,9 @@ export class CytoMl {
     return session;
   }
 
-  /** Send the prediction to the shim's relay (durably queued: offline or a 5xx loses nothing). */
-  private async relay(ctx: TaskContext, prediction: Prediction): Promise<void> {
-    if (!this.options.shimUrl) return;
-    const taskId = Number(ctx.taskId);
-    if (!Number.isInteger(taskId)) return;
-    const store = await this.storePromise;
-    await enqueueShimPrediction(store.outbox, this.options.shimUrl, ctx.project, taskId, prediction);
-    await this.flushOutbox();
-  }
-
   /** Try to send queued writes now; returns what is still pending. */
   async flushOutbox(): Promise<{ pending: number; failed: number }> {
-    const store = await this.storePromise;
-    this.pump ??= new OutboxPump(store.outbox, () => this.outboxFetch, (relay) => this.status.update({ relay }));
-    return this.pump.flush();
+    return this.relay.flush();
   }
 
   /** The plugin's stores (the demo keeps its offline annotations there too). */
@@ -660,11 +494,3 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-/** Resolve when the browser is idle (or soon, where requestIdleCallback does not exist). */
-function idle(): Promise<void> {
-  return new Promise((resolve) => {
-    const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
-    if (ric) ric(() => resolve(), { timeout: 1000 });
-    else setTimeout(resolve, 50);
-  });
-}
