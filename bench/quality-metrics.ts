@@ -80,6 +80,28 @@ export interface DrawResult {
 export const FIRST_OPENS = 10;
 
 /**
+ * One draw of the labelled images: `n` per class (never a whole class, so each keeps one image to
+ * score), by a seeded Fisher-Yates shuffle per class. Shared by the learner's draws and the
+ * majority-group baseline so both score the same unlabelled images; the generator is handed back
+ * because the learner's draw goes on to order the first opens with the same stream.
+ */
+function drawLabelled(classes: readonly string[], labels: readonly number[], n: number, seed: number): { labelled: Set<number>; rng: ReturnType<typeof createRng> } {
+  const rng = createRng(seed);
+  const byClass = classes.map(() => [] as number[]);
+  labels.forEach((l, i) => byClass[l].push(i));
+  const labelled = new Set<number>();
+  for (const members of byClass) {
+    const shuffled = [...members];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const i of shuffled.slice(0, Math.min(n, members.length - 1))) labelled.add(i);
+  }
+  return { labelled, rng };
+}
+
+/**
  * One draw: n labelled items per class (fewer when a class is small: at least one stays
  * unlabelled), the learner fitted on every embedding (a project's tasks are all embedded), the
  * labels set as annotations would set them, and every other item suggested.
@@ -102,18 +124,7 @@ export async function learnerDraw(
     fitOn?: 'all' | 'labelled';
   } = {},
 ): Promise<DrawResult> {
-  const rng = createRng(seed);
-  const byClass = classes.map(() => [] as number[]);
-  labels.forEach((l, i) => byClass[l].push(i));
-  const labelled = new Set<number>();
-  for (const members of byClass) {
-    const shuffled = [...members];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-    }
-    for (const i of shuffled.slice(0, Math.min(n, members.length - 1))) labelled.add(i);
-  }
+  const { labelled, rng } = drawLabelled(classes, labels, n, seed);
   const organism = organismTypeControl();
   const controls: ChoicesControl[] = [{ name: 'class', labels: [...classes], multiple: false }];
   if (groups) controls.push(organism.control);
@@ -196,18 +207,7 @@ export function majorityGroupAccuracy(
   n: number,
   seed: number,
 ): number {
-  const rng = createRng(seed);
-  const byClass = classes.map(() => [] as number[]);
-  labels.forEach((l, i) => byClass[l].push(i));
-  const labelled = new Set<number>();
-  for (const members of byClass) {
-    const shuffled = [...members];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-    }
-    for (const i of shuffled.slice(0, Math.min(n, members.length - 1))) labelled.add(i);
-  }
+  const { labelled } = drawLabelled(classes, labels, n, seed);
   let living = 0;
   let total = 0;
   groups.forEach((g, i) => {

@@ -174,7 +174,8 @@ export class CytoMl {
         await withTimeout(Promise.race([catchUp, session.whenEveryClassLearnt()]), TEAM_CATCH_UP_WAIT_MS);
         // Every class may be learnt before the catch-up's own refit: a learner never fitted has
         // no heads and would suggest nothing, so fit it now on what is embedded (milliseconds
-        // for a first batch; the catch-up refits again when the rest is in).
+        // for a first batch). Only then: reading every vector of a big, already fitted project
+        // is the catch-up's work, off the task's path.
         if (session.summary().fitVersion === 0) await session.maybeRefit(() => this.client.allVectors().then((v) => v.vectors));
       }
       const vectors = new Map([...embeddings].map(([name, e]) => [name, e.vector]));

@@ -12,6 +12,7 @@ import { MAX_JSON_DEPTH } from './json-body.ts';
 import type { RunningShim } from './server.ts';
 import { lsPredictBody, makeTempDirs, postJson, relayedPrediction, startTestShim } from './test-fixtures.ts';
 import type { TempDirs } from './test-fixtures.ts';
+import { measureStall } from './testing/stall.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NONCE = 'r4nd0mN0nce+/=';
@@ -110,41 +111,14 @@ async function proxyAlive(): Promise<void> {
 }
 
 /**
- * How long the event loop stalled while `work` ran, beyond what an idle loop shows at the same
- * time: the largest gap between 5 ms timer ticks during `work`, minus the largest gap during an
- * idle wait of the same length; the smallest over three runs (a one-off descheduling shows in
- * one run, a real stall in every run). The raw figures are in the message on failure.
+ * How long the event loop stalled while `work` ran, beyond an idle wait as long (the smallest
+ * over three runs; testing/stall.ts). A stall of a second or more fails whatever the machine's
+ * load (the issue measured 22 s).
  */
 async function maxStall(work: () => Promise<unknown>): Promise<number> {
-  const runs: Array<{ busy: number; idle: number }> = [];
-  for (let i = 0; i < 3; i += 1) {
-    const started = performance.now();
-    const busy = await oneStall(work);
-    const took = performance.now() - started;
-    const idle = await oneStall(() => new Promise((r) => setTimeout(r, took)));
-    runs.push({ busy, idle });
-  }
-  const beyond = Math.min(...runs.map((r) => r.busy - r.idle));
-  if (process.env.SHOW_STALLS) console.log(`stalls (ms, busy/idle): ${runs.map((r) => `${r.busy.toFixed(0)}/${r.idle.toFixed(0)}`).join(", ")}`);
-  // A stall of a second or more fails whatever the machine's load (the issue measured 22 s).
-  expect(Math.min(...runs.map((r) => r.busy)), JSON.stringify(runs)).toBeLessThan(1000);
-  return Math.max(0, beyond);
-}
-
-async function oneStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 5);
-    last = now;
-  }, 5);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return worst;
+  const { beyond, worstBusy, runs } = await measureStall('attack', work);
+  expect(worstBusy, JSON.stringify(runs)).toBeLessThan(1000);
+  return beyond;
 }
 
 describe('1: one bad upstream answer never kills the proxy', () => {
