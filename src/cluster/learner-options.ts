@@ -12,7 +12,11 @@ export interface ChoicesControl {
 }
 
 /** The heads that can answer for a control. */
-export type SuggestingHead = 'cluster-vote' | 'knn' | 'probe';
+/**
+ * 'implied': read off the suggestion of a finer control that fixed this one in every shared
+ * annotation (implied-controls.ts).
+ */
+export type SuggestingHead = 'cluster-vote' | 'knn' | 'probe' | 'implied';
 
 /** What the learner suggests for one control. */
 export interface Suggestion {

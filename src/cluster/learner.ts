@@ -16,6 +16,7 @@ import { checkFinite, packRows, type Matrix } from './matrix.ts';
 import { choosePrimaryHead } from './probe-selection.ts';
 import { probeProbabilities } from './probe-head.ts';
 import { assignNearest } from './distance-ts.ts';
+import { findImplications, impliedProbabilities, type Implication } from './implied-controls.ts';
 
 /**
  * Learns Choices labels from annotations, per (project, embedding model).
@@ -52,6 +53,8 @@ export class Learner {
   /** Unit-length embeddings of labelled items, for kNN (cached; embeddings never change per key without setLabels). */
   readonly #unit = new Map<string, Float32Array>();
   #headsStale: boolean;
+  /** Controls answered through a finer one (implied-controls.ts); recomputed when labels change. */
+  #implications: Map<string, Implication> | undefined;
 
   /**
    * @param state what toState() returned earlier (or fittedStateFromSklearn), or null to start empty.
@@ -135,6 +138,7 @@ export class Learner {
     this.#clusterOf.set(key, cluster);
     this.#count(item, cluster, +1);
     this.#headsStale = true;
+    this.#implications = undefined;
   }
 
   /** Forget an item's labels (annotation deleted). No-op for an unknown key. */
@@ -146,6 +150,7 @@ export class Learner {
     this.#clusterOf.delete(key);
     this.#unit.delete(key);
     this.#headsStale = true;
+    this.#implications = undefined;
   }
 
   /** Number of labelled items. */
@@ -165,7 +170,8 @@ export class Learner {
     const features = this.#features(vector);
     const cluster = this.#clusterFor(features);
     let unit: Float32Array | undefined;
-    const out: Suggestion[] = [];
+    // Every control's own probabilities first: an implied control reads another's.
+    const own = new Map<string, { probabilities: Float64Array | null; head: Suggestion['head'] }>();
     for (const control of this.#controls.values()) {
       let probabilities: Float64Array | null = null;
       let head: Suggestion['head'];
@@ -192,8 +198,20 @@ export class Learner {
           throw new Error(`unknown head ${String(never)}`);
         }
       }
-      const decision = probabilities && decide(control, probabilities, this.#opts.threshold);
-      if (decision) out.push({ control: control.control, ...decision, cluster, head });
+      own.set(control.control, { probabilities, head });
+    }
+    this.#implications ??= findImplications([...this.#controls.values()], this.#items.values());
+    const out: Suggestion[] = [];
+    for (const control of this.#controls.values()) {
+      let answer = own.get(control.control);
+      const implication = this.#implications.get(control.control);
+      const from = implication && own.get(implication.from)?.probabilities;
+      if (implication && from) {
+        answer = { probabilities: impliedProbabilities(implication, from, answer?.probabilities ?? null, control.labels.length), head: 'implied' };
+      }
+      if (!answer) continue;
+      const decision = answer.probabilities && decide(control, answer.probabilities, this.#opts.threshold);
+      if (decision) out.push({ control: control.control, ...decision, cluster, head: answer.head });
     }
     return out;
   }
@@ -225,6 +243,7 @@ export class Learner {
       this.#controls.set(name, { ...control, ...this.#countControl(control) });
     }
     this.#headsStale = true;
+    this.#implications = undefined;
   }
 
   /**

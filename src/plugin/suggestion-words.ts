@@ -89,6 +89,7 @@ export function whyLine(control: ControlSuggestionStatus): string | undefined {
 const HEAD_WORDS: Record<string, string> = {
   'cluster-vote': 'vote of its cluster',
   knn: 'nearest labelled neighbours',
+  implied: 'read off the finer control it always follows',
 };
 
 /** Details for whoever asks: "cluster 3 · vote of its cluster". */
