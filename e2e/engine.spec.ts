@@ -45,7 +45,7 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
     // Node side: the same PNG bytes, the same preprocessing code, onnxruntime-node.
     const ort = await import('onnxruntime-node');
     const { preprocess } = await import('../src/embedding/preprocess.ts');
-    const { readPngRgb } = await import('../scripts/onnx/png-reader.ts');
+    const { decodeFixturePng } = await import('../scripts/onnx/fixture-images.ts');
     const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as {
       default: string;
       models: Array<{ id: string; file: string; inputName: string; outputName: string; preprocess: Parameters<typeof preprocess>[1] }>;
@@ -55,7 +55,7 @@ test.describe('embedding engine (WASM, real Chromium)', () => {
     let worst = 0;
     for (const image of reference.images) {
       const bytes = readFileSync(`${FIXTURES}/${image.file}`);
-      const png = readPngRgb(bytes);
+      const png = decodeFixturePng(bytes);
       const t = preprocess({ width: png.width, height: png.height, channels: 3, bitDepth: 8, data: png.rgb }, entry.preprocess);
       const expected = Array.from((await session.run({ [entry.inputName]: new ort.Tensor('float32', t.data, [1, 3, t.height, t.width]) }))[entry.outputName].data as Float32Array);
       const out = await embedBytes(page, bytes, entry.id, { noCache: true });

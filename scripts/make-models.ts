@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModelEntry } from '../src/embedding/manifest-types.ts';
 import { DEFAULT_MODEL_ID, GENERATED_MODELS, buildModelBytes, manifestEntry, sha256Hex } from './onnx/generated-models.ts';
 import { CALIBRATION_TABLE_PATH, calibrate, serialiseTable } from './onnx/int8-calibration.ts';
-import { encodeModel } from './onnx/onnx-graph.ts';
+import { encodeModel } from './onnx/onnx-proto-encoder.ts';
 import { buildResNet } from './onnx/resnet-builder.ts';
 import { mergeManifest, readManifest, serialiseManifest, writeFileAtomic } from './onnx/manifest-file.ts';
 import { NSFWJS_MODELS, PRETRAINED_DEFAULT_ID, buildConvertedModelBytes } from './onnx/nsfwjs-models.ts';

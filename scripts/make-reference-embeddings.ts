@@ -15,8 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { sha256Hex } from './onnx/generated-models.ts';
 import { readManifest } from './onnx/manifest-file.ts';
-import { encodePngRgb } from './onnx/png-writer.ts';
-import { FIXTURE_IMAGES, REFERENCE_MODEL_KEYS as MODEL_KEYS } from './onnx/fixture-images.ts';
+import { FIXTURE_IMAGES, REFERENCE_MODEL_KEYS as MODEL_KEYS, encodeFixturePng } from './onnx/fixture-images.ts';
 import { makeSyntheticImage, toChwUnit } from './onnx/synthetic-images.ts';
 
 async function main(): Promise<void> {
@@ -44,7 +43,7 @@ async function main(): Promise<void> {
   const images = [];
   for (const spec of FIXTURE_IMAGES) {
     const img = makeSyntheticImage(spec);
-    writeFileSync(join(fixturesDir, spec.file), encodePngRgb(img.width, img.height, img.rgb));
+    writeFileSync(join(fixturesDir, spec.file), encodeFixturePng(img));
     const record: Record<string, unknown> = { file: spec.file, width: img.width, height: img.height };
     for (const key of Object.keys(MODEL_KEYS)) {
       const entry = manifest.models.find((m) => m.id === MODEL_KEYS[key as keyof typeof MODEL_KEYS])!;

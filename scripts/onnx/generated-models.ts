@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { readCalibrationTable, rangesOf, type CalibrationTable } from './int8-calibration.ts';
-import { encodeModel } from './onnx-graph.ts';
+import { encodeModel } from './onnx-proto-encoder.ts';
 import { IMAGENET_MOBILENET_ID } from './imagenet-mobilenet.ts';
 import { quantizeQdq } from './qdq-quantize.ts';
 import { buildResNet, type ResNetSpec } from './resnet-builder.ts';

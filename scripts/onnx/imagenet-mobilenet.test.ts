@@ -11,7 +11,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { preprocess } from '../../src/embedding/preprocess.ts';
-import { FIXTURE_IMAGES } from './fixture-images.ts';
+import { FIXTURE_IMAGES, decodeFixturePng } from './fixture-images.ts';
 import {
   IMAGENET_MOBILENET_ENTRY,
   IMAGENET_MOBILENET_ID,
@@ -24,14 +24,13 @@ import {
 } from './imagenet-mobilenet.ts';
 import { sha256Hex } from './generated-models.ts';
 import { readManifest } from './manifest-file.ts';
-import { readPngRgb } from './png-reader.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const source = findImagenetMobilenetSource();
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 
 function fixtureTensor(file: string): Float32Array {
-  const png = readPngRgb(readFileSync(`${ROOT}src/embedding/fixtures/${file}`));
+  const png = decodeFixturePng(readFileSync(`${ROOT}src/embedding/fixtures/${file}`));
   return preprocess({ width: png.width, height: png.height, channels: 3, bitDepth: 8, data: png.rgb }, IMAGENET_MOBILENET_ENTRY.preprocess).data;
 }
 

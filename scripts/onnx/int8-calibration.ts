@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { OnnxModel } from './onnx-graph.ts';
-import { encodeModel } from './onnx-graph.ts';
+import { encodeModel } from './onnx-proto-encoder.ts';
 import { calibrationTensors, withIntermediateOutputs, type ActivationRange, type ActivationRanges } from './qdq-quantize.ts';
 import { makeSyntheticImage, toChwUnit, type SyntheticImageSpec } from './synthetic-images.ts';
 

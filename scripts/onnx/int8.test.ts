@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED_MODELS, buildModelBytes, sha256Hex } from './generated-models.ts';
 import { measureInt8AccuracyCost, type EmbedSession, type Int8AccuracyCost, type TensorCtor } from './int8-accuracy.ts';
 import { measureRanges, readCalibrationTable, roundOutward } from './int8-calibration.ts';
-import { encodeModel } from './onnx-graph.ts';
+import { encodeModel } from './onnx-proto-encoder.ts';
 import { calibrationTensors, quantizeWeightPerChannel, uint8Params } from './qdq-quantize.ts';
 import { buildResNet } from './resnet-builder.ts';
 import { SeededUniform } from './seeded-init.ts';

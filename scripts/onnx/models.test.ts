@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
-import { FIXTURE_IMAGES, REFERENCE_MODEL_KEYS } from './fixture-images.ts';
+import { FIXTURE_IMAGES, REFERENCE_MODEL_KEYS, decodeFixturePng } from './fixture-images.ts';
 import { DEFAULT_MODEL_ID, GENERATED_MODELS, buildModelBytes, manifestEntry, sha256Hex } from './generated-models.ts';
 import { mergeManifest, readManifest, serialiseManifest } from './manifest-file.ts';
-import { readPngRgb } from './png-reader.ts';
 import { SeededUniform } from './seeded-init.ts';
 import { makeSyntheticImage, toChwUnit } from './synthetic-images.ts';
 
@@ -166,7 +165,7 @@ describe('browser parity fixtures (src/embedding/fixtures)', () => {
     expect(reference.images.map((i) => i.file)).toEqual(FIXTURE_IMAGES.map((f) => f.file));
     for (const spec of FIXTURE_IMAGES) {
       const img = makeSyntheticImage(spec);
-      const png = readPngRgb(readFileSync(`${FIXTURES}${spec.file}`));
+      const png = decodeFixturePng(readFileSync(`${FIXTURES}${spec.file}`));
       expect([png.width, png.height]).toEqual([spec.width, spec.height]);
       expect(Buffer.from(png.rgb).equals(Buffer.from(img.rgb))).toBe(true);
       const record = reference.images.find((r) => r.file === spec.file)!;

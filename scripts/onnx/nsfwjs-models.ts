@@ -17,7 +17,7 @@
  * manifest's sha256 values stay valid.
  */
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
-import { encodeModelWithOnnxProto } from './onnx-proto-encoder.ts';
+import { encodeModel } from './onnx-proto-encoder.ts';
 import { nsfwjsModelDir, nsfwjsVersion, readNsfwjsGraphModel, type TfjsGraphModel } from './tfjs-graph-reader.ts';
 import { convertTfjsGraph } from './tfjs-to-onnx.ts';
 import { withRotationAveraging } from './rotation-averaging.ts';
@@ -142,5 +142,5 @@ export function buildConvertedModelBytes(model: ConvertedModel, graph: TfjsGraph
       { key: 'licence', value: 'MIT (nsfwjs); MobileNetV2 weights from TF-Hub (Google)' },
     ],
   });
-  return encodeModelWithOnnxProto(model.rotations ? withRotationAveraging(description) : description);
+  return encodeModel(model.rotations ? withRotationAveraging(description) : description);
 }

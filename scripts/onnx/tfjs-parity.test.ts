@@ -1,8 +1,7 @@
 /**
  * The converted nsfwjs MobileNetV2 against TensorFlow.js running the original graph, on the same
  * inputs: the default model must compute what nsfwjs's graph computes. Also: the conversion is
- * deterministic and the committed manifest pins its bytes, and the onnx-proto encoder writes the
- * same ModelProto as the project's own writer.
+ * deterministic and the committed manifest pins its bytes.
  *
  * Inputs: the three fixture PNGs (src/embedding/fixtures) and a seeded synthetic image,
  * preprocessed by the engine's own code (src/embedding/preprocess.ts) as the manifest says.
@@ -16,17 +15,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preprocess } from '../../src/embedding/preprocess.ts';
-import { FIXTURE_IMAGES } from './fixture-images.ts';
+import { FIXTURE_IMAGES, decodeFixturePng } from './fixture-images.ts';
 import { sha256Hex } from './generated-models.ts';
 import { cosine } from './int8-accuracy.ts';
 import { readManifest } from './manifest-file.ts';
-import { NSFWJS_FEATURE_NODE, NSFWJS_MODEL, NSFWJS_MODELS, buildConvertedModelBytes, readPinnedNsfwjs } from './nsfwjs-models.ts';
-import { encodeModel } from './onnx-graph.ts';
-import { decodeModel, encodeModelWithOnnxProto } from './onnx-proto-encoder.ts';
-import { readPngRgb } from './png-reader.ts';
+import { NSFWJS_FEATURE_NODE, NSFWJS_MODEL, NSFWJS_MODELS, buildConvertedModelBytes } from './nsfwjs-models.ts';
 import { makeSyntheticImage } from './synthetic-images.ts';
 import { nsfwjsModelDir } from './tfjs-graph-reader.ts';
-import { convertTfjsGraph } from './tfjs-to-onnx.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = readManifest(`${ROOT}models/manifest.json`)!;
@@ -34,7 +29,7 @@ const manifest = readManifest(`${ROOT}models/manifest.json`)!;
 /** CHW tensors of the test images at 224², as the engine feeds the default model. */
 function inputs(): { name: string; chw: Float32Array }[] {
   const spec = manifest.models.find((m) => m.id === NSFWJS_MODELS[0].entry.id)!.preprocess;
-  const images = FIXTURE_IMAGES.map((f) => ({ name: f.file, ...readPngRgb(readFileSync(`${ROOT}src/embedding/fixtures/${f.file}`)) }));
+  const images = FIXTURE_IMAGES.map((f) => ({ name: f.file, ...decodeFixturePng(readFileSync(`${ROOT}src/embedding/fixtures/${f.file}`)) }));
   const synthetic = makeSyntheticImage({ width: 150, height: 90, seed: 404, background: [230, 230, 230], bodies: 3, noise: 8 });
   images.push({ name: 'synthetic-150x90', ...synthetic });
   return images.map((img) => ({
@@ -87,14 +82,6 @@ describe('nsfwjs MobileNetV2 1.4 converted to ONNX', () => {
     // The default is the ImageNet MobileNetV2 1.0 when ../shared/models has it (imagenet-mobilenet.test.ts),
     // else this one (make-models.ts falls back).
     expect(['mobilenet-v2-1.0-imagenet-int8', 'mobilenet-v2-1.4-nsfwjs-u8']).toContain(manifest.default);
-  });
-
-  it('onnx-proto writes the same ModelProto as the project\'s own protobuf writer', () => {
-    const description = convertTfjsGraph(readPinnedNsfwjs(), { featureNode: NSFWJS_FEATURE_NODE, inputSize: 224, weights: 'uint8', docString: 'x' });
-    const own = JSON.stringify(decodeModel(encodeModel(description)).toJSON());
-    const viaOnnxProto = JSON.stringify(decodeModel(encodeModelWithOnnxProto(description)).toJSON());
-    expect(viaOnnxProto.length).toBeGreaterThan(1_000_000);
-    expect(viaOnnxProto).toBe(own);
   });
 
   it('matches TensorFlow.js on the same inputs: cosine >= 0.9999 per image (fp32 and uint8-weight files)', async () => {

@@ -1,13 +1,14 @@
 /**
  * The whole sample set in memory: PNG crops per class, the 16-bit TIFF and the Label Studio
- * tasks file. Pure (no file system) so tests can check determinism without writing anything.
+ * tasks file, encoded by fast-png and geotiff's writer. Pure (no file system) so tests can check
+ * determinism without writing anything.
  */
+import { encode as encodePng } from 'fast-png';
+import { writeArrayBuffer } from 'geotiff';
 import { EXPECTED_LABELS, SAMPLE_CLASSES, type ExpectedLabels, type SampleClass } from './classes.ts';
 import { renderCytometerImage } from './cytometer-tiff.ts';
-import { encodePng } from './png-encode.ts';
 import { createRng, deriveSeed } from './prng.ts';
 import { renderSample } from './render-sample.ts';
-import { encodeTiff } from './tiff-encode.ts';
 
 /** Generation options. */
 export interface SampleOptions {
@@ -52,11 +53,16 @@ export function generateSamples(options: SampleOptions = DEFAULT_SAMPLE_OPTIONS)
     for (let n = 1; n <= count; n++) {
       const image = renderSample(cls, createRng(deriveSeed(seed, cls, n)));
       const name = `${cls}-${String(n).padStart(2, '0')}.png`;
-      files.push({ name, bytes: encodePng({ width: image.width, height: image.height, channels: 3, data: image.rgb }) });
+      files.push({ name, bytes: encodePng({ width: image.width, height: image.height, channels: 3, depth: 8, data: image.rgb }) });
       entries.push({ cls, name });
     }
   }
-  files.push({ name: CYTOMETER_FILE, bytes: encodeTiff(renderCytometerImage(createRng(deriveSeed(seed, 'cytometer')))) });
+  // geotiff's writer: uncompressed, one strip, 16 bits from the Uint16Array. It also adds GeoTIFF
+  // tags (a whole-globe WGS 84 placement) to every file; image readers, the plugin's included,
+  // ignore them.
+  const cytometer = renderCytometerImage(createRng(deriveSeed(seed, 'cytometer')));
+  const tiff = writeArrayBuffer(cytometer.data, { width: cytometer.width, height: cytometer.height });
+  files.push({ name: CYTOMETER_FILE, bytes: new Uint8Array(tiff) });
 
   // Interleave classes so the first few tasks a person opens already show every kind.
   const order = createRng(deriveSeed(seed, 'order')).shuffle(entries);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeArrayBuffer } from 'geotiff';
 import { describe, expect, it } from 'vitest';
 import { decodeTiff } from './decode-tiff.ts';
 import { ImageError } from './image-errors.ts';
@@ -147,47 +148,11 @@ describe('decodeTiff: bad input', () => {
   });
 
   it('32-bit float samples → unsupported, listing what is supported', async () => {
-    // Patch rgb-raw's BitsPerSample (stored out of line for 3 samples) is fiddly; build a tiny
-    // 1-sample float TIFF by hand instead.
-    const err = await expectImageError(decodeTiff(floatTiff()), 'unsupported', /32 bits per sample/);
+    // A tiny 1-sample float TIFF (geotiff's writer takes the sample format from the array).
+    const err = await expectImageError(decodeTiff(writeArrayBuffer(Float32Array.from([0.5, 1.5]), { width: 2, height: 1 })), 'unsupported', /32 bits per sample/);
     expect(err.message).toMatch(/LZW/);
   });
 });
-
-/** A 2x1 little-endian TIFF with one 32-bit float sample per pixel. */
-function floatTiff(): ArrayBuffer {
-  const entries: [number, number, number, number][] = [
-    [256, 3, 1, 2], // ImageWidth
-    [257, 3, 1, 1], // ImageLength
-    [258, 3, 1, 32], // BitsPerSample
-    [259, 3, 1, 1], // Compression none
-    [262, 3, 1, 1], // BlackIsZero
-    [273, 4, 1, 0], // StripOffsets (patched)
-    [277, 3, 1, 1], // SamplesPerPixel
-    [278, 3, 1, 1], // RowsPerStrip
-    [279, 4, 1, 8], // StripByteCounts
-    [339, 3, 1, 3], // SampleFormat float
-  ];
-  const ifdSize = 2 + entries.length * 12 + 4;
-  const dataOffset = 8 + ifdSize;
-  const buf = new ArrayBuffer(dataOffset + 8);
-  const v = new DataView(buf);
-  v.setUint16(0, 0x4949);
-  v.setUint16(2, 42, true);
-  v.setUint32(4, 8, true);
-  v.setUint16(8, entries.length, true);
-  entries.forEach(([tag, type, count, value], i) => {
-    const o = 10 + i * 12;
-    v.setUint16(o, tag, true);
-    v.setUint16(o + 2, type, true);
-    v.setUint32(o + 4, count, true);
-    if (type === 3) v.setUint16(o + 8, value, true);
-    else v.setUint32(o + 8, tag === 273 ? dataOffset : value, true);
-  });
-  v.setFloat32(dataOffset, 0.5, true);
-  v.setFloat32(dataOffset + 4, 1.5, true);
-  return buf;
-}
 
 // Real FlowCam crops (8-bit RGB, LZW + horizontal predictor; test_0 uncompressed; exiftest with
 // EXIF). Present only in the development checkout: skip, not fail, elsewhere.

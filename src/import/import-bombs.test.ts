@@ -13,7 +13,7 @@
  * the test runner), which reports its summary and `process.resourceUsage().maxRSS`.
  */
 import { execFileSync } from 'node:child_process';
-import { createDeflate } from 'node:zlib';
+import { crc32, createDeflate } from 'node:zlib';
 import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,15 +158,6 @@ function pngWithIdat(width: number, height: number, zlib: Uint8Array): Uint8Arra
     at += p.length;
   }
   return out;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
 }
 
 describe('bounded TIFF decoding', () => {

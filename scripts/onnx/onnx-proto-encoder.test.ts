@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ONNX_FLOAT, encodeModel, type OnnxModel } from './onnx-graph.ts';
-import { ProtoWriter, encodeVarint } from './protobuf-writer.ts';
+import { ONNX_FLOAT, type OnnxModel } from './onnx-graph.ts';
+import { decodeModel, encodeModel } from './onnx-proto-encoder.ts';
 
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 
@@ -14,40 +14,6 @@ function model(graph: Partial<OnnxModel['graph']> & Pick<OnnxModel['graph'], 'no
     graph: { name: 'g', initializers: [], ...graph },
   };
 }
-
-describe('encodeVarint', () => {
-  it('encodes the protobuf documentation examples', () => {
-    expect(Array.from(encodeVarint(0))).toEqual([0]);
-    expect(Array.from(encodeVarint(1))).toEqual([1]);
-    expect(Array.from(encodeVarint(150))).toEqual([0x96, 0x01]);
-    expect(Array.from(encodeVarint(300))).toEqual([0xac, 0x02]);
-    expect(Array.from(encodeVarint(2 ** 35))).toEqual([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-  });
-
-  it('writes negative int64 as ten-byte two’s complement', () => {
-    expect(Array.from(encodeVarint(-1))).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-  });
-
-  it('rejects unsafe numbers', () => {
-    expect(() => encodeVarint(2 ** 60)).toThrow(RangeError);
-    expect(() => encodeVarint(0.5)).toThrow(RangeError);
-  });
-});
-
-describe('ProtoWriter', () => {
-  it('writes tags, strings and nested messages with correct lengths', () => {
-    const inner = new ProtoWriter().varint(1, 150);
-    const bytes = new ProtoWriter().string(2, 'testing').message(3, inner).finish();
-    expect(Array.from(bytes)).toEqual([
-      0x12, 0x07, ...new TextEncoder().encode('testing'), // field 2, wire type 2
-      0x1a, 0x03, 0x08, 0x96, 0x01, // field 3 (message) holding field 1 = 150
-    ]);
-  });
-
-  it('writes float as fixed32 little-endian', () => {
-    expect(Array.from(new ProtoWriter().float(2, 1).finish())).toEqual([0x15, 0x00, 0x00, 0x80, 0x3f]);
-  });
-});
 
 describe('encodeModel, run by onnxruntime-node', () => {
   it('a one-node Relu model gives relu of the input, with dynamic dims', async () => {
@@ -128,5 +94,26 @@ describe('encodeModel, run by onnxruntime-node', () => {
         }),
       ),
     ).toThrow(/dims 2x2 hold 4 values, data has 3/);
+  });
+});
+
+describe('encodeModel, read back', () => {
+  it('is deterministic and keeps metadata, doc string and opset', () => {
+    const description: OnnxModel = {
+      ...model({
+        nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'], name: 'relu' }],
+        inputs: [{ name: 'x', elemType: ONNX_FLOAT, shape: [1] }],
+        outputs: [{ name: 'y', elemType: ONNX_FLOAT, shape: [1] }],
+      }),
+      docString: 'doc',
+      metadata: [{ key: 'b', value: '2' }, { key: 'a', value: '1' }],
+    };
+    const bytes = encodeModel(description);
+    expect(Buffer.from(encodeModel(description)).equals(Buffer.from(bytes))).toBe(true);
+    const back = decodeModel(bytes);
+    expect(back.docString).toBe('doc');
+    expect(back.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
+    expect(back.metadataProps.map((p) => [p.key, p.value])).toEqual([['b', '2'], ['a', '1']]);
+    expect(back.graph?.node?.[0]?.name).toBe('relu');
   });
 });
