@@ -35,6 +35,8 @@ const PREVIOUS_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
 /** The rotation-averaged variant (four passes an image), measured beside the default. */
 const ROT4_ID = 'mobilenet-v2-1.4-nsfwjs-u8-rot4';
 const SMOKE_MODEL = 'resnet-tiny-seeded';
+/** The catalogue's in-situ model (ImageNet front + fine-tuned float tail), measured beside the default. */
+const INSITU_ID = 'mobilenet-v2-1.0-imagenet-insitu';
 
 const ROWS = {
   browser1t: `${SECTION}/224/b1/browser-1t`,
@@ -42,6 +44,7 @@ const ROWS = {
   browserRot4: `${SECTION}/224/b1/browser-1t-rot4`,
   browserFp32: `${SECTION}/224/b1/browser-1t-fp32-file`,
   browserPrevious: `${SECTION}/224/b1/browser-1t-previous-default`,
+  browserInsitu: `${SECTION}/224/b1/browser-1t-insitu`,
   node1t: `${SECTION}/224/b1/ort-node-1t`,
   nodeMt: `${SECTION}/224/b1/ort-node-mt`,
   torch1t: `${SECTION}/224/b1/torch-mobilenet-v2-1.4-1t`,
@@ -125,6 +128,8 @@ export const defaultModelSection: Section = {
     const previous = previousId !== id && manifest.models.some((m) => m.id === previousId) ? await browserRuns(ctx, ctx.plainUrl, previousId, []) : undefined;
     const rot4Id = cfg.smoke ? SMOKE_MODEL : ROT4_ID;
     const rot4 = manifest.models.some((m) => m.id === rot4Id) ? await browserRuns(ctx, ctx.plainUrl, rot4Id, []) : undefined;
+    const insituId = cfg.smoke ? SMOKE_MODEL : INSITU_ID;
+    const insitu = manifest.models.some((m) => m.id === insituId) ? await browserRuns(ctx, ctx.plainUrl, insituId, []) : undefined;
 
     const input = new Float32Array(3 * SIZE * SIZE);
     rgbaToChwUnit(syntheticRgba(SIZE, SIZE, 1), SIZE, SIZE, input, 0);
@@ -172,6 +177,9 @@ export const defaultModelSection: Section = {
     const previousLabel = `224x224 batch 1 [${previousId}: the previous default]: Chromium, ORT web WASM, 1 thread`;
     if (previous) row(ROWS.browserPrevious, previousLabel, previous.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(previous.info, previous.fixed)}; ratio < 1: the default is faster per image` });
     else rows.push(skippedRow({ id: ROWS.browserPrevious, section: SECTION, label: previousLabel, unit: 'ms/image', better: 'lower' }, 'prerequisite', previousId !== id ? `${previousId} not in the manifest` : cfg.smoke ? 'smoke run: one small model stands for every model' : `${previousId} is the default (../shared/models absent)`));
+    const insituLabel = `224x224 batch 1 [${insituId}: ImageNet int8 front + fine-tuned float tail]: Chromium, ORT web WASM, 1 thread`;
+    if (insitu) row(ROWS.browserInsitu, insituLabel, insitu.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(insitu.info, insitu.fixed)}; ratio vs the default` });
+    else rows.push(skippedRow({ id: ROWS.browserInsitu, section: SECTION, label: insituLabel, unit: 'ms/image', better: 'lower' }, 'prerequisite', `${insituId} not in the manifest (models/adapters/insitu-tail.onnx and ../shared/models needed)`));
     const fp32Label = `224x224 batch 1 [${fp32Id}, fp32 weights file]: Chromium, ORT web WASM, 1 thread`;
     if (fp32) row(ROWS.browserFp32, fp32Label, fp32.fixed.inferMs, { baseline: ROWS.browser1t, note: `${browserNote(fp32.info, fp32.fixed)}; vs the uint8-weight default file: same network, ratio ~1 expected` });
     else rows.push(skippedRow({ id: ROWS.browserFp32, section: SECTION, label: fp32Label, unit: 'ms/image', better: 'lower' }, 'prerequisite', `${fp32Id} not in the manifest`));

@@ -34,15 +34,12 @@ import {
   IMAGENET_MOBILENET_SOURCE_FILE,
   IMAGENET_ROT4_ENTRY,
   IMAGENET_ROT4_ID,
-  INSITU_ID,
   buildImagenetMobilenetBytes,
   buildImagenetRot4Bytes,
-  buildInsituBytes,
   findImagenetMobilenetSource,
-  insituEntry,
-  readInsituHead,
   sharedModelsDir,
 } from './onnx/imagenet-mobilenet.ts';
+import { INSITU_ENTRY, INSITU_ID, buildInsituBytes, readInsituTail } from './onnx/insitu-tail.ts';
 
 const OPTIONS = ['--if-missing', '--calibrate', '--help'] as const;
 
@@ -106,21 +103,13 @@ async function main(argv: string[]): Promise<void> {
   };
   if (imagenetAvailable) catalogue.push({ entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) });
   if (rot4Available) catalogue.push({ entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) });
-  // The in-situ variant: the same file plus the committed head (scripts/adapt/).
-  const head = readInsituHead();
+  // The in-situ variant: the same file's front plus the committed fine-tuned tail (scripts/adapt/).
+  const tail = readInsituTail();
   const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
-  const insituPath = head ? join(modelsDir, insituEntry(head.shape.output).file) : '';
-  const insituOnDisk = head !== null && insituKnown !== undefined && existsSync(insituPath) && sha256Hex(readFileSync(insituPath)) === insituKnown.sha256;
-  const insituAvailable = head !== null && (imagenetSource !== null || (ifMissing && insituOnDisk));
-  if (insituAvailable) {
-    catalogue.push({
-      entry: insituEntry(head.shape.output),
-      build: () => {
-        if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
-        return buildInsituBytes(imagenetSource, head);
-      },
-    });
-  }
+  const insituPath = join(modelsDir, INSITU_ENTRY.file);
+  const insituOnDisk = tail !== null && insituKnown !== undefined && existsSync(insituPath) && sha256Hex(readFileSync(insituPath)) === insituKnown.sha256;
+  const insituAvailable = tail !== null && (imagenetSource !== null || (ifMissing && insituOnDisk));
+  if (insituAvailable) catalogue.push({ entry: INSITU_ENTRY, build: () => buildInsituBytes(needSource(), tail) });
   if (!imagenetAvailable) {
     console.log(
       `make-models: ${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()} (set SHARED_MODELS_DIR to its folder): ` +
