@@ -7,8 +7,10 @@
 # --- build: the plugin bundle (dist/plugin), the model catalogue (dist/models), the shim as one file ---
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# .npmrc (ignore-scripts) keeps onnxruntime-node's CUDA download out of the install.
+# .npmrc (ignore-scripts) keeps onnxruntime-node's CUDA download out of the install; the
+# placeholder package stands in for a dependency never loaded (package.json "overrides").
 COPY package.json package-lock.json .npmrc ./
+COPY scripts/npm/unused-dependency scripts/npm/unused-dependency
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -32,6 +34,7 @@ ENV NODE_ENV=production \
     MODELS_DIR=/app/models \
     DATA_DIR=/data
 COPY --from=build /app/dist/shim ./dist/shim
+# The plugin, the two ORT builds it loads (plain WASM, and JSEP for WebGPU), binaries gzipped.
 COPY --from=build /app/dist/plugin ./dist/plugin
 # The catalogue users choose from: models/manifest.json without its "test": true entries (the
 # seeded test ResNets, 56 MB of them, are not shipped).

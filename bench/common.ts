@@ -124,6 +124,7 @@ const MIME: Record<string, string> = {
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
   '.wasm': 'application/wasm',
+  '.gz': 'application/gzip',
   '.json': 'application/json',
   '.onnx': 'application/octet-stream',
   '.png': 'image/png',

@@ -19,7 +19,7 @@ describe.skipIf(!built)('the plugin build (dist/plugin; run `npm run build` firs
     expect(tfjs).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.js')).sort()).toEqual(['cyto-ml.js', ...tfjs].sort());
     const runtime = files.filter((f) => f !== 'cyto-ml.js');
-    expect(runtime.sort()).toEqual(runtime.filter((f) => /^ort-wasm-simd-threaded(\.jsep)?-[0-9a-f]{10}\.(wasm|mjs)$|^tfjs-distance-[0-9a-f]{10}\.js$/.test(f)).sort());
+    expect(runtime.sort()).toEqual(runtime.filter((f) => /^ort-wasm-simd-threaded(\.jsep)?-[0-9a-f]{10}\.(wasm\.gz|mjs)$|^tfjs-distance-[0-9a-f]{10}\.js$/.test(f)).sort());
     expect(runtime).toHaveLength(5);
     // The bundle refers to each runtime file by its hashed name (resolved against its own URL).
     for (const file of runtime) expect(bundle).toContain(file);

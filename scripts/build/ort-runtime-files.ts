@@ -6,10 +6,16 @@
  * Why not `?url` imports: in library mode (the plugin bundle) Vite inlines every asset as a
  * data URL, which would put 42 MB of base64 into cyto-ml.js. The code resolves these names
  * against its own script URL at run time, so the files load from wherever the bundle lives.
+ *
+ * The two .wasm binaries are written gzip-compressed (`*.wasm.gz`): 42.5 MB raw, 10.3 MB so,
+ * which keeps the built demo under its 40 MB and costs nothing over the wire (a server
+ * compressed them anyway). The engine inflates them (src/embedding/runtime-binary.ts). The
+ * names carry the hash of the raw binary, so they change exactly when ORT's files do.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
 
@@ -29,6 +35,17 @@ interface RuntimeFile {
   hashedName: string;
 }
 
+/** Compressed once per process: the plugin is instantiated for the page and the worker builds. */
+const gzipped = new Map<string, Buffer>();
+
+/** The bytes a runtime file ships as: binaries gzipped (level 9: ~1.9 s for both, 0.1 MB less than 6). */
+function shippedBytes(source: string): Buffer {
+  if (!source.endsWith('.wasm')) return readFileSync(source);
+  let bytes = gzipped.get(source);
+  if (!bytes) gzipped.set(source, (bytes = gzipSync(readFileSync(source), { level: 9 })));
+  return bytes;
+}
+
 function locateOrtDist(): string {
   const require = createRequire(import.meta.url);
   // package.json is not in the package's exports; one of the exported runtime files is.
@@ -38,7 +55,7 @@ function locateOrtDist(): string {
 function hashedName(file: string, bytes: Buffer): string {
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 10);
   const dot = file.lastIndexOf('.');
-  return `${file.slice(0, dot)}-${hash}${file.slice(dot)}`;
+  return `${file.slice(0, dot)}-${hash}${file.slice(dot)}${file.endsWith('.wasm') ? '.gz' : ''}`;
 }
 
 export function ortRuntimeFiles(): Plugin {
@@ -54,9 +71,9 @@ export function ortRuntimeFiles(): Plugin {
     const name = basename((req.url ?? '').split('?')[0]);
     const source = byHashedName.get(name);
     if (!source) return next();
-    res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+    res.setHeader('Content-Type', name.endsWith('.gz') ? 'application/gzip' : 'text/javascript');
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    res.end(readFileSync(source));
+    res.end(shippedBytes(source));
   };
 
   return {
@@ -74,7 +91,7 @@ export function ortRuntimeFiles(): Plugin {
     },
     generateBundle() {
       for (const f of files.values()) {
-        this.emitFile({ type: 'asset', fileName: f.hashedName, source: readFileSync(f.source) });
+        this.emitFile({ type: 'asset', fileName: f.hashedName, source: shippedBytes(f.source) });
       }
     },
   };

@@ -17,7 +17,7 @@ import type { Plugin } from 'vite';
  * pays; without it offline, k-means stays in TypeScript), and the test pages (e2e harness,
  * benchmark page), which users never open.
  */
-export const NOT_PRECACHED = /\.(onnx|wasm)$|(^|\/)precache\.json$|^sw\.js$|^tfjs-distance-|^(e2e|bench)\//;
+export const NOT_PRECACHED = /\.(onnx|wasm|wasm\.gz)$|(^|\/)precache\.json$|^sw\.js$|^tfjs-distance-|^(e2e|bench)\//;
 
 /** Build entries that are test pages: their chunks are precached only if the demo uses them too. */
 const TEST_ENTRIES = new Set(['harness', 'editorHarness', 'bench']);

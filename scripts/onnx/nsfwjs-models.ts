@@ -1,6 +1,7 @@
 /**
  * The pretrained default model: nsfwjs@4.2.1's bundled MobileNetV2 (width 1.4, "mobilenet_v2_mid"),
- * converted at set-up from `node_modules` to ONNX, cut at its 1792-d feature vector.
+ * converted at set-up to ONNX (from the package's files, fetched once by nsfwjs-package.ts), cut
+ * at its 1792-d feature vector.
  *
  * Where the weights come from: Google's TF-Hub MobileNetV2 1.4 / 224 feature-vector module
  * (ImageNet-pretrained), fine-tuned by the nsfwjs project (github.com/infinitered/nsfwjs, MIT
@@ -13,19 +14,17 @@
  *    Cast/Mul/Add nodes when the session is created (4.6 MB download, same speed, same
  *    embeddings up to float32 rounding: see tfjs-parity.test.ts);
  *  - u8-rot4: the u8 network embedding each image at four right-angle rotations and averaging.
- * Conversion is deterministic for a given nsfwjs tarball (hence the exact version pin), so the
- * manifest's sha256 values stay valid.
+ * Conversion is deterministic for a given nsfwjs tarball (hence the pinned version and integrity
+ * in nsfwjs-package.ts), so the manifest's sha256 values stay valid.
  */
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { encodeModel } from './onnx-proto-encoder.ts';
-import { nsfwjsModelDir, nsfwjsVersion, readNsfwjsGraphModel, type TfjsGraphModel } from './tfjs-graph-reader.ts';
+import { NSFWJS_MODEL, NSFWJS_VERSION, nsfwjsModelDir } from './nsfwjs-package.ts';
+import { readNsfwjsGraphModel, type TfjsGraphModel } from './tfjs-graph-reader.ts';
 import { convertTfjsGraph } from './tfjs-to-onnx.ts';
 import { withRotationAveraging } from './rotation-averaging.ts';
 
-/** The nsfwjs version the manifest's hashes were made from (package.json pins it exactly). */
-export const NSFWJS_VERSION = '4.2.1';
-/** The bundled model converted. */
-export const NSFWJS_MODEL = 'mobilenet_v2_mid';
+export { NSFWJS_MODEL, NSFWJS_VERSION };
 /** Its 1792-d global-average-pooled feature vector, before nsfwjs's own classifier. */
 export const NSFWJS_FEATURE_NODE =
   'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze';
@@ -117,14 +116,10 @@ export const PRETRAINED_DEFAULT_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
 let cached: TfjsGraphModel | undefined;
 
 /**
- * Reads the installed nsfwjs model (once per process).
- * @throws when the installed nsfwjs is not the pinned version (the hashes would not match).
+ * Reads the pinned nsfwjs model (once per process), fetching the package first if needed. The
+ * tarball's integrity is checked when it is fetched (nsfwjs-package.ts), so no version check here.
  */
 export function readPinnedNsfwjs(): TfjsGraphModel {
-  const version = nsfwjsVersion();
-  if (version !== NSFWJS_VERSION) {
-    throw new Error(`nsfwjs ${version} is installed but the manifest's hashes are for ${NSFWJS_VERSION}: run \`npm ci\` (package.json pins it)`);
-  }
   cached ??= readNsfwjsGraphModel(nsfwjsModelDir(NSFWJS_MODEL));
   return cached;
 }

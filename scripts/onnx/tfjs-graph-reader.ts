@@ -1,5 +1,6 @@
 /**
- * Reads a TensorFlow.js graph model as the `nsfwjs` npm package ships it: the model JSON and the
+ * Reads a TensorFlow.js graph model as the `nsfwjs` npm package ships it (fetched by
+ * nsfwjs-package.ts): the model JSON and the
  * weight shards wrapped in UMD `.min.js` files (the shards' bytes as a base64 string), weights
  * uint8-quantised (value = q * scale + min, per tensor).
  *
@@ -9,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** One node of the GraphDef, as the tfjs converter writes it (attr values still raw). */
 export interface TfjsNode {
@@ -57,36 +58,6 @@ interface ModelJson {
   convertedBy?: string;
   modelTopology: { node: TfjsNode[] };
   weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
-}
-
-/**
- * The installed nsfwjs package's root. Its `exports` hide package.json, so resolve the entry
- * point and walk up to the folder whose package.json is nsfwjs's.
- */
-export function nsfwjsPackageDir(): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('nsfwjs'));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'nsfwjs') return dir;
-    } catch {
-      // no package.json here: keep walking up
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('nsfwjs is not installed: run `npm ci` (it is a devDependency pinned to 4.2.1)');
-    dir = up;
-  }
-}
-
-/** The directory of an nsfwjs bundled model, e.g. `mobilenet_v2_mid`. */
-export function nsfwjsModelDir(model: string): string {
-  return join(nsfwjsPackageDir(), 'dist', 'models', model);
-}
-
-/** The installed nsfwjs version, to check the pin. */
-export function nsfwjsVersion(): string {
-  return (JSON.parse(readFileSync(join(nsfwjsPackageDir(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /**

@@ -11,7 +11,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+// The three tfjs packages that run a graph model on the CPU, not the @tensorflow/tfjs umbrella
+// (which adds -layers, -data and the WebGL backend).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preprocess } from '../../src/embedding/preprocess.ts';
@@ -21,7 +25,7 @@ import { cosine } from './int8-accuracy.ts';
 import { readManifest } from './manifest-file.ts';
 import { NSFWJS_FEATURE_NODE, NSFWJS_MODEL, NSFWJS_MODELS, buildConvertedModelBytes } from './nsfwjs-models.ts';
 import { makeSyntheticImage } from './synthetic-images.ts';
-import { nsfwjsModelDir } from './tfjs-graph-reader.ts';
+import { nsfwjsModelDir } from './nsfwjs-package.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = readManifest(`${ROOT}models/manifest.json`)!;
@@ -44,7 +48,7 @@ async function tfjsFeatures(chw: Float32Array): Promise<Float32Array> {
   const dir = nsfwjsModelDir(NSFWJS_MODEL);
   const json = require(join(dir, 'model.min.js')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   const bytes = Buffer.concat(json.weightsManifest[0].paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')));
-  const model = await tf.loadGraphModel(
+  const model = await loadGraphModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
       weightSpecs: json.weightsManifest[0].weights,

@@ -10,7 +10,8 @@
 const sw = globalThis as unknown as ServiceWorkerGlobalScope;
 
 const CACHE = 'cyto-ml-demo-v1';
-const SKIP = /\.(onnx|wasm)$/;
+// The ORT binaries ship as `.wasm.gz` (scripts/build/ort-runtime-files.ts).
+const SKIP = /\.(onnx|wasm|wasm\.gz)$/;
 
 sw.addEventListener('install', (event: ExtendableEvent) => {
   event.waitUntil((async () => {

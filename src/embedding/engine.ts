@@ -15,6 +15,7 @@ import { EngineError, toEngineErrorData } from './engine-errors.ts';
 import { loadManifest, modelFileUrl, selectModel, verifyModelBytes } from './manifest.ts';
 import type { ModelEntry } from './manifest-types.ts';
 import { EmbeddingSession, type Backend, type OrtModule } from './ort-session.ts';
+import { fetchRuntimeBinary } from './runtime-binary.ts';
 import { sha256Hex } from '../store/sha256.ts';
 import type { EmbedItem, EmbedOutcome, EngineConfig, EngineInfo } from './worker-protocol.ts';
 
@@ -82,8 +83,8 @@ export class Engine {
     const platform = await detectPlatform({ allowWebGpu: config.webgpu });
     const store = await openStore({ maxEmbeddings: config.cacheMaxEntries });
     let bytesDownloaded = 0;
-    const getAsset = async (url: string, expectedSha256?: string): Promise<FetchedAsset> => {
-      const asset = await store.assets.getOrFetch(url, expectedSha256 ? { expectedSha256 } : {});
+    const getAsset = async (url: string, fetchImpl?: (url: string) => Promise<Response>): Promise<FetchedAsset> => {
+      const asset = await store.assets.getOrFetch(url, fetchImpl ? { fetchImpl } : {});
       if (!asset.fromCache) bytesDownloaded += asset.bytes.byteLength;
       return asset;
     };
@@ -121,7 +122,8 @@ export class Engine {
       const r0 = performance.now();
       const [mjs, wasm, ort] = await Promise.all([
         getAsset(which === 'webgpu' ? config.ortAssets.jsepMjs : config.ortAssets.wasmMjs),
-        getAsset(which === 'webgpu' ? config.ortAssets.jsepBinary : config.ortAssets.wasmBinary),
+        // Shipped gzipped; the cache keeps the inflated bytes, so later starts inflate nothing.
+        getAsset(which === 'webgpu' ? config.ortAssets.jsepBinary : config.ortAssets.wasmBinary, fetchRuntimeBinary),
         importOrt(which),
       ]);
       await checkRuntimeFiles(store, mjs, wasm, which === 'webgpu'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningShim } from './server.ts';
 import { cacheControlFor } from './static-files.ts';
-import { FAKE_PLUGIN_JS, FAKE_WASM, FAKE_WASM_NAME, makeTempDirs, rawGet, relayedPrediction, startTestShim } from './test-fixtures.ts';
+import { FAKE_PLUGIN_JS, FAKE_WASM, FAKE_WASM_GZ, FAKE_WASM_GZ_NAME, FAKE_WASM_NAME, makeTempDirs, rawGet, relayedPrediction, startTestShim } from './test-fixtures.ts';
 import type { TempDirs } from './test-fixtures.ts';
 
 const LABEL_STUDIO = 'http://labelstudio.example:8080';
@@ -33,6 +33,13 @@ describe('plugin and model files', () => {
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
     expect(wasm.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(Buffer.from(await wasm.arrayBuffer())).toEqual(FAKE_WASM);
+
+    // The gzipped binaries the build ships: served as the file they are (the engine inflates them).
+    const gz = await fetch(`${shim.url}/plugin/${FAKE_WASM_GZ_NAME}`);
+    expect(gz.status).toBe(200);
+    expect(gz.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(gz.headers.get('content-encoding')).toBeNull();
+    expect(Buffer.from(await gz.arrayBuffer())).toEqual(FAKE_WASM_GZ);
   });
 
   it('serves the manifest and models, revalidated', async () => {
@@ -69,6 +76,7 @@ describe('plugin and model files', () => {
     expect(cacheControlFor('manifest.json')).toBe('no-cache');
     expect(cacheControlFor('resnet18-seeded.onnx')).toBe('no-cache');
     expect(cacheControlFor('ort-wasm-simd-threaded.jsep-BZr6jbkD.wasm')).toMatch(/immutable/);
+    expect(cacheControlFor('ort-wasm-simd-threaded.jsep-3ad23231b5.wasm.gz')).toMatch(/immutable/);
     expect(cacheControlFor('embed-worker-3f9a1c2b.js')).toMatch(/immutable/);
   });
 });

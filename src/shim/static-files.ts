@@ -2,7 +2,7 @@
  * The plugin bundle (`/plugin/`) and the models (`/models/`), served by @fastify/static, which
  * resolves paths inside its root only (`..`, encoded or not, never leaves it) and answers
  * ranges and ETags. Only what the build and the manifest name is served: in `/plugin/` the
- * build's `.js`/`.wasm`/`.css` files at the top of the folder, in `/models/` `manifest.json`
+ * build's `.js`/`.wasm(.gz)`/`.css` files at the top of the folder, in `/models/` `manifest.json`
  * and the files its entries name; a symlink whose target lies outside the folder is refused.
  *
  * Caching: Vite names the wasm and other emitted assets with a content hash, so they never
@@ -18,9 +18,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** The bundle the shim exists to serve; its absence means the build did not run. */
 export const PLUGIN_ENTRY = 'cyto-ml.js';
 
-// `name-3f9a1c2b.wasm`, `ort-wasm-simd-threaded.jsep-BZr6jbkD.wasm`: 8+ hash characters
-// after a dash or dot, before the extension.
-const HASHED_NAME = /[-.][A-Za-z0-9_]{8,}\.[a-z0-9]+$/;
+// `name-3f9a1c2b.wasm`, `ort-wasm-simd-threaded.jsep-3ad23231b5.wasm.gz`: 8+ hash characters
+// after a dash or dot, before the extension (the ORT binaries ship gzipped: `.wasm.gz`).
+const HASHED_NAME = /[-.][A-Za-z0-9_]{8,}\.[a-z0-9]+(?:\.gz)?$/;
 
 /** The Cache-Control value for a served file name. */
 export function cacheControlFor(fileName: string): string {
@@ -32,7 +32,7 @@ export function cacheControlFor(fileName: string): string {
  * Plugin build outputs the shim serves (the bundle, its wasm, a stylesheet beside it); never a
  * dotfile (`.env.js`, `.secret.css`), which a build does not emit.
  */
-const PLUGIN_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:js|mjs|wasm|css)$/;
+const PLUGIN_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.(?:js|mjs|wasm|wasm\.gz|css)$/;
 
 /**
  * True when `name` (a path below `root`) is a regular file whose real path (symlinks resolved)

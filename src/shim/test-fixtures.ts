@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { ShimOptions } from './options.ts';
 import { startShim } from './server.ts';
 import type { RunningShim } from './server.ts';
@@ -23,6 +24,9 @@ export interface TempDirs {
 export const FAKE_PLUGIN_JS = 'window.__cytoMlLoaded = true;\n';
 export const FAKE_WASM_NAME = 'ort-wasm-simd-threaded-BZr6jbkD.wasm';
 export const FAKE_WASM = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0xff, 0x10, 0x80]);
+/** The build ships ORT's binaries gzipped under this kind of name (scripts/build/ort-runtime-files.ts). */
+export const FAKE_WASM_GZ_NAME = 'ort-wasm-simd-threaded.jsep-3ad23231b5.wasm.gz';
+export const FAKE_WASM_GZ = gzipSync(FAKE_WASM);
 
 /** Creates a plugin build, a models folder (manifest + .onnx) and an empty data dir. */
 export async function makeTempDirs(): Promise<TempDirs> {
@@ -34,6 +38,7 @@ export async function makeTempDirs(): Promise<TempDirs> {
   await mkdir(modelsDir);
   await writeFile(join(pluginDir, 'cyto-ml.js'), FAKE_PLUGIN_JS);
   await writeFile(join(pluginDir, FAKE_WASM_NAME), FAKE_WASM);
+  await writeFile(join(pluginDir, FAKE_WASM_GZ_NAME), FAKE_WASM_GZ);
   await writeFile(join(modelsDir, 'manifest.json'), JSON.stringify({ version: 1, models: [{ id: 'tiny', file: 'tiny.onnx' }] }));
   await writeFile(join(modelsDir, 'tiny.onnx'), Buffer.alloc(64, 7));
   // A file next to the served folders that path traversal would reach.
