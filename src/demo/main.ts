@@ -209,7 +209,7 @@ async function learnExisting(): Promise<void> {
 /**
  * Label Studio import JSON of the project, with image references that work after import: the
  * sample images as absolute URLs of this server, a folder's images as Label Studio local-files
- * paths (README: "Export to Label Studio"), a Label Studio project's as they are.
+ * paths (docs/demo.md: "Export JSON: into Label Studio"), a Label Studio project's as they are.
  */
 function exportJson(): void {
   const images: ImageLinks = remote

@@ -47,7 +47,7 @@ export const SEED_LABEL_CONFIG = `<View>
  * The seed config with Label Studio's conditional controls (issue 17): life form and shape only
  * show once the annotator chose Plankton (`visibleWhen="choice-selected"`), as scientists leave
  * them empty for what is not plankton. The plugin never suggests a control its condition hides.
- * The README prints it ready to paste (a test keeps the two equal).
+ * docs/label-studio.md prints it ready to paste (a test keeps the two equal).
  */
 export const SEED_CONDITIONAL_LABEL_CONFIG = SEED_LABEL_CONFIG
   .replace('<Choices name="life_form" toName="image" choice="single">',

@@ -1,7 +1,7 @@
 /**
  * Host 1: Label Studio Enterprise's project "Plugins" field. Label Studio runs the field's
  * script each time an annotation is displayed, with an `LSI` object (DESIGN §3); the snippet
- * in the README imports this bundle once and calls `cytoML.enterprise(LSI)` every time.
+ * in docs/label-studio.md imports this bundle once and calls `cytoML.enterprise(LSI)` every time.
  * Handlers registered with `LSI.on` are removed by Label Studio on annotation switch.
  */
 import type { CytoMl } from '../cyto-ml.ts';
