@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
   };
   if (imagenetAvailable) catalogue.push({ entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) });
   if (rot4Available) catalogue.push({ entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) });
-  // The in-situ variant: the same file's front plus the committed fine-tuned tail (scripts/adapt/).
+  // The in-situ variant: the same file's front plus the fine-tuned tail `npm run adapt` made here (never committed).
   const tail = readInsituTail();
   const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
   const insituPath = join(modelsDir, INSITU_ENTRY.file);

@@ -18,7 +18,7 @@ Why this shape (issue 18: an adaptation must keep the generality of an ImageNet 
  - a softmax head on frozen 1280-d features did not transfer to unseen classes (README), but
    moving the blocks did: held-out training classes' leave-one-out 1-NN went from 0.661 to 0.73-0.74.
 `--hold-out N` keeps N training classes out and prints their LOO 1-NN after each epoch (how
-the schedule was chosen); without it every class trains (the committed weights).
+the schedule was chosen); without it every class trains (what `npm run adapt` uses).
 
 Output: <out>.onnx (input `block13` [N, 96, 14, 14], output `embedding` [N, 1280]; opset 13;
 convolution weights int8 per output channel with DequantizeLinear, ~1.7 MB instead of 6.6 MB

@@ -2,12 +2,13 @@
  * The in-situ model: the ImageNet MobileNetV2 1.0 int8 up to block 13, then its last blocks
  * fine-tuned on plankton (ndsb-train) by scripts/adapt/finetune_tail.py.
  *
- * Only the fine-tuned tail is committed (`models/adapters/insitu-tail.onnx`, our weights, int8
- * per channel, ~1.7 MB); the front comes from the same shared file as the default model and is
- * cut here, so nothing from ../shared is committed and nothing is downloaded. The graft:
+ * The tail (`models/adapters/insitu-tail.onnx`, int8 per channel, ~1.7 MB) is made on this
+ * machine by `npm run adapt` and never committed: it is learnt from ../shared/fixtures/ndsb-train.
+ * Without it the catalogue simply has no in-situ entry. The front comes from the same shared file
+ * as the default model and is cut here; nothing is downloaded. The graft:
  *  - front: every node up to the one making `426_quantized` (block 13's output, uint8
  *    [N, 96, 14, 14]), then DequantizeLinear → `block13` float32;
- *  - tail: the committed graph (input `block13`, output `embedding` [N, 1280]), its node,
+ *  - tail: the fine-tuned graph (input `block13`, output `embedding` [N, 1280]), its node,
  *    initializer and value names prefixed with `tail/` so they cannot collide with the front's;
  *  - opset 13 for the whole model (the tail's per-channel DequantizeLinear needs it; the front's
  *    QuantizeLinear / QLinearConv / com.microsoft QLinearAdd mean the same at 12 and 13).
@@ -24,7 +25,7 @@ const { onnx } = onnxProto;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
 
 export const INSITU_ID = 'mobilenet-v2-1.0-imagenet-insitu';
-/** The fine-tuned tail and its training record (scripts/adapt/finetune_tail.py writes both). */
+/** The fine-tuned tail and its training record (scripts/adapt/finetune_tail.py writes both; gitignored). */
 export const INSITU_TAIL_BASE = fileURLToPath(new URL('../../models/adapters/insitu-tail', import.meta.url));
 /** Block 13's output in the Model Zoo graph, and the float tensor the tail reads. */
 const FRONT_OUTPUT = '426_quantized';
@@ -40,13 +41,13 @@ export interface TailRecord {
   epochs: number;
 }
 
-/** The committed tail's bytes and record, or null when the adapter files are not there. @throws when they disagree. */
+/** The tail's bytes and record, or null when the adapter files are not there. @throws when they disagree. */
 export function readInsituTail(base = INSITU_TAIL_BASE): { bytes: Uint8Array; record: TailRecord } | null {
   if (!existsSync(`${base}.onnx`) || !existsSync(`${base}.json`)) return null;
   const record = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as TailRecord;
   const bytes = new Uint8Array(readFileSync(`${base}.onnx`));
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== record.sha256) throw new Error(`${base}.onnx: sha256 ${sha} does not match ${base}.json; rerun scripts/adapt/finetune_tail.py or restore both files from git`);
+  if (sha !== record.sha256) throw new Error(`${base}.onnx: sha256 ${sha} does not match ${base}.json; rerun scripts/adapt/finetune_tail.py or run npm run adapt again`);
   if (record.source_sha256 !== IMAGENET_MOBILENET_SOURCE_SHA256) throw new Error(`${base}.json: trained on another backbone (${record.source_sha256})`);
   return { bytes, record };
 }
@@ -133,7 +134,7 @@ export const INSITU_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
   source: INSITU_SOURCE,
 };
 
-/** Bytes of the in-situ model from the shared file and the committed tail. */
+/** Bytes of the in-situ model from the shared file and the tail made by `npm run adapt`. */
 export function buildInsituBytes(sourcePath: string, tail: { bytes: Uint8Array }): Uint8Array {
   return graftTail(new Uint8Array(readFileSync(sourcePath)), tail.bytes, `${INSITU_ENTRY.name}. ${INSITU_SOURCE}`);
 }
