@@ -4,8 +4,8 @@
  * what it replaces, in one run (the previous default, nsfwjs's, in the browser at 1 thread):
  *  - the browser through the engine's own path (EmbeddingClient → worker → ORT web WASM), 1
  *    thread (page not isolated) and all threads (isolated), at 224² batch 1 (its input size):
- *    the default (uint8-stored weights), and at 1 thread the fp32-weights file and the
- *    rotation-averaged variant (four passes an image);
+ *    the default, and at 1 thread the previous default, nsfwjs's fp32-weights file, the
+ *    rotation-averaged variant of the default (four passes an image) and the in-situ model;
  *  - onnxruntime-node, 1 thread and the browser's thread count;
  *  - PyTorch CPU, the same architecture (torchvision mobilenet_v2(width_mult=1.4), random
  *    weights), same threads and the same pixels;
@@ -32,8 +32,11 @@ const mtThreads = (): number => Math.min(cpus().length, 4);
 const FP32_ID = 'mobilenet-v2-1.4-nsfwjs';
 /** The previous default (until 2026-12-04), measured beside the default in the same run. */
 const PREVIOUS_ID = 'mobilenet-v2-1.4-nsfwjs-u8';
-/** The rotation-averaged variant (four passes an image), measured beside the default. */
-const ROT4_ID = 'mobilenet-v2-1.4-nsfwjs-u8-rot4';
+/**
+ * The rotation-averaged variant (four passes an image) of the default, measured beside it: the
+ * ImageNet one where the catalogue has it (../shared/models present), else nsfwjs's.
+ */
+const ROT4_IDS = ['mobilenet-v2-1.0-imagenet-int8-rot4', 'mobilenet-v2-1.4-nsfwjs-u8-rot4'] as const;
 const SMOKE_MODEL = 'resnet-tiny-seeded';
 /** The catalogue's in-situ model (ImageNet front + fine-tuned float tail), measured beside the default. */
 const INSITU_ID = 'mobilenet-v2-1.0-imagenet-insitu';
@@ -126,7 +129,7 @@ export const defaultModelSection: Section = {
     const fp32 = manifest.models.some((m) => m.id === fp32Id) ? await browserRuns(ctx, ctx.plainUrl, fp32Id, []) : undefined;
     const previousId = cfg.smoke ? SMOKE_MODEL : PREVIOUS_ID;
     const previous = previousId !== id && manifest.models.some((m) => m.id === previousId) ? await browserRuns(ctx, ctx.plainUrl, previousId, []) : undefined;
-    const rot4Id = cfg.smoke ? SMOKE_MODEL : ROT4_ID;
+    const rot4Id = cfg.smoke ? SMOKE_MODEL : (ROT4_IDS.find((r) => manifest.models.some((m) => m.id === r)) ?? ROT4_IDS[0]);
     const rot4 = manifest.models.some((m) => m.id === rot4Id) ? await browserRuns(ctx, ctx.plainUrl, rot4Id, []) : undefined;
     const insituId = cfg.smoke ? SMOKE_MODEL : INSITU_ID;
     const insitu = manifest.models.some((m) => m.id === insituId) ? await browserRuns(ctx, ctx.plainUrl, insituId, []) : undefined;

@@ -67,7 +67,7 @@ export interface CytoMlApi {
   status(): PluginStatus;
   /** The plugin core (advanced use: bulk tools, benchmarks). */
   core(options?: Partial<Options>): CytoMl;
-  /** The project tools panel (pre-annotate, clusters, neighbours, map); one per page. */
+  /** The project tools panel (pre-annotate, clusters, neighbours, map, checked); one per page. */
   projectTools(request?: ProjectToolsRequest): Promise<ProjectTools>;
 }
 

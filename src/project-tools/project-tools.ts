@@ -5,6 +5,7 @@
  * project or a Label Studio project it was pointed at.
  */
 import type { CytoMl } from '../plugin/cyto-ml.ts';
+import { AgreementView } from './agreement-view.ts';
 import { GalleryView } from './gallery-view.ts';
 import { MapView } from './map-view.ts';
 import { NeighboursView } from './neighbours-view.ts';
@@ -47,6 +48,8 @@ export class ProjectTools {
     panel.add(new GalleryView(context));
     panel.add(new NeighboursView(context));
     panel.add(tools.map);
+    // Label Studio keeps every prediction's and annotation's time; the demo's store does not.
+    if (source.kind === 'label-studio') panel.add(new AgreementView(context));
     const stored = await job.stored();
     if (stored?.state === 'running') {
       // A run still marked "running" was cut off (reload, closed tab): carry on by itself.

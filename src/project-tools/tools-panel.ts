@@ -1,7 +1,7 @@
 /**
  * The project tools' panel: a "Project tools" pill in the plugin's dock beside the status badge
  * (src/plugin/dock.ts: in Label Studio's top bar, where it covers none of its controls), which
- * opens on click to one tab per tool (pre-annotate, clusters, neighbours, map). It starts
+ * opens on click to one tab per tool (pre-annotate, clusters, neighbours, map, and in Label Studio checked). It starts
  * closed: an annotator's screen belongs to the task. Plain DOM, its own class prefix, adopted
  * stylesheets (a strict CSP allows them), so it cannot clash with whichever Label Studio it lands in.
  */
@@ -61,7 +61,7 @@ export class ToolsPanel {
     ensureStyle('cyto-tools-style', STYLE);
     this.root = h('section', 'cyto-tools', undefined, { 'data-testid': 'cyto-ml-tools', 'aria-label': 'cyto-ml project tools' });
     this.root.dataset.collapsed = String(collapsed);
-    const header = h('header', 'cyto-ml-pill', undefined, { role: 'button', tabindex: '0', 'aria-expanded': String(!collapsed), title: 'pre-annotate · clusters · neighbours · map' });
+    const header = h('header', 'cyto-ml-pill', undefined, { role: 'button', tabindex: '0', 'aria-expanded': String(!collapsed), title: 'pre-annotate · clusters · neighbours · map · checked' });
     header.append(h('b', 'cyto-ml-pill-text', 'Project tools'), h('span', '', collapsed ? '▾' : '▴'));
     header.onclick = () => this.setCollapsed(this.root.dataset.collapsed !== 'true');
     header.onkeydown = (event) => {
