@@ -3,8 +3,8 @@
  * without Python or a download: the seeded-weight ResNets (built from a PRNG), and the
  * pretrained MobileNetV2 1.4 converted from the nsfwjs npm package in node_modules
  * (scripts/onnx/nsfwjs-models.ts), and the default model: the ImageNet MobileNetV2 1.0 int8 copied
- * from ../shared/models (or $SHARED_MODELS_DIR) and cut before its classifier
- * (scripts/onnx/imagenet-mobilenet.ts).
+ * from ../shared/models (or $SHARED_MODELS_DIR), cut before its classifier and computed in float
+ * with its int8 weights (scripts/onnx/imagenet-mobilenet.ts, float-compute.ts).
  *
  * Without ../shared/models (a fresh machine with only the npm registry) the ImageNet model cannot
  * be made (it is never downloaded): its entry is left out of the manifest, the nsfwjs model is the
@@ -29,11 +29,13 @@ import { buildResNet } from './onnx/resnet-builder.ts';
 import { mergeManifest, readManifest, serialiseManifest, writeFileAtomic } from './onnx/manifest-file.ts';
 import { NSFWJS_MODELS, PRETRAINED_DEFAULT_ID, buildConvertedModelBytes } from './onnx/nsfwjs-models.ts';
 import {
+  IMAGENET_FLOAT_ENTRY,
+  IMAGENET_FLOAT_ID,
   IMAGENET_MOBILENET_ENTRY,
   IMAGENET_MOBILENET_ID,
   IMAGENET_MOBILENET_SOURCE_FILE,
   IMAGENET_ROT4_ENTRY,
-  IMAGENET_ROT4_ID,
+  buildImagenetFloatBytes,
   buildImagenetMobilenetBytes,
   buildImagenetRot4Bytes,
   findImagenetMobilenetSource,
@@ -42,6 +44,11 @@ import {
 import { INSITU_ENTRY, INSITU_ID, buildInsituBytes, readInsituTail } from './onnx/insitu-tail.ts';
 
 const OPTIONS = ['--if-missing', '--calibrate', '--help'] as const;
+
+/** Defaults of earlier versions: a manifest still naming one moves to today's default. */
+const FORMER_DEFAULT_IDS = [IMAGENET_MOBILENET_ID];
+/** Catalogue entries replaced by others (their files may still be on disk; the manifest drops them). */
+const RETIRED_IDS = ['mobilenet-v2-1.0-imagenet-int8-rot4'];
 
 /** Re-measures the int8 models' activation ranges and rewrites the committed table. */
 async function recalibrate(): Promise<void> {
@@ -87,33 +94,34 @@ async function main(argv: string[]): Promise<void> {
     ...NSFWJS_MODELS.map((model) => ({ entry: model.entry, build: () => buildConvertedModelBytes(model) })),
   ];
   const imagenetSource = findImagenetMobilenetSource();
-  const imagenetPath = join(modelsDir, IMAGENET_MOBILENET_ENTRY.file);
-  const imagenetKnown = current?.models.find((m) => m.id === IMAGENET_MOBILENET_ID);
-  // Already made here earlier (the shared folder may since have gone): keep it if the hash holds.
-  const imagenetOnDisk =
-    imagenetKnown !== undefined && existsSync(imagenetPath) && sha256Hex(readFileSync(imagenetPath)) === imagenetKnown.sha256;
-  const imagenetAvailable = imagenetSource !== null || (ifMissing && imagenetOnDisk);
-  const rot4Known = current?.models.find((m) => m.id === IMAGENET_ROT4_ID);
-  const rot4Path = join(modelsDir, IMAGENET_ROT4_ENTRY.file);
-  const rot4OnDisk = rot4Known !== undefined && existsSync(rot4Path) && sha256Hex(readFileSync(rot4Path)) === rot4Known.sha256;
-  const rot4Available = imagenetSource !== null || (ifMissing && rot4OnDisk);
+  /** Made here earlier with the manifest's hash (the shared folder may since have gone): kept with --if-missing. */
+  const onDisk = (entry: { id: string; file: string }): boolean => {
+    const known = current?.models.find((m) => m.id === entry.id);
+    const path = join(modelsDir, entry.file);
+    return known !== undefined && existsSync(path) && sha256Hex(readFileSync(path)) === known.sha256;
+  };
   const needSource = (): string => {
     if (!imagenetSource) throw new Error(`${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()}`);
     return imagenetSource;
   };
-  if (imagenetAvailable) catalogue.push({ entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) });
-  if (rot4Available) catalogue.push({ entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) });
+  // Everything made from the shared ImageNet file: the default (float compute), the int8 cut, the rotation-averaged one.
+  const fromShared = [
+    { entry: IMAGENET_FLOAT_ENTRY, build: () => buildImagenetFloatBytes(needSource()) },
+    { entry: IMAGENET_MOBILENET_ENTRY, build: () => buildImagenetMobilenetBytes(needSource()) },
+    { entry: IMAGENET_ROT4_ENTRY, build: () => buildImagenetRot4Bytes(needSource()) },
+  ];
+  const sharedIds = new Set(fromShared.map((m) => m.entry.id));
+  const available = new Set(fromShared.filter((m) => imagenetSource !== null || (ifMissing && onDisk(m.entry))).map((m) => m.entry.id));
+  catalogue.push(...fromShared.filter((m) => available.has(m.entry.id)));
+  const imagenetAvailable = available.has(IMAGENET_FLOAT_ID);
   // The in-situ variant: the same file's front plus the fine-tuned tail `npm run adapt` made here (never committed).
   const tail = readInsituTail();
-  const insituKnown = current?.models.find((m) => m.id === INSITU_ID);
-  const insituPath = join(modelsDir, INSITU_ENTRY.file);
-  const insituOnDisk = tail !== null && insituKnown !== undefined && existsSync(insituPath) && sha256Hex(readFileSync(insituPath)) === insituKnown.sha256;
-  const insituAvailable = tail !== null && (imagenetSource !== null || (ifMissing && insituOnDisk));
+  const insituAvailable = tail !== null && (imagenetSource !== null || (ifMissing && onDisk(INSITU_ENTRY)));
   if (insituAvailable) catalogue.push({ entry: INSITU_ENTRY, build: () => buildInsituBytes(needSource(), tail) });
   if (!imagenetAvailable) {
     console.log(
       `make-models: ${IMAGENET_MOBILENET_SOURCE_FILE} not found in ${sharedModelsDir()} (set SHARED_MODELS_DIR to its folder): ` +
-        `the default model is ${PRETRAINED_DEFAULT_ID} (nsfwjs, from npm) instead of ${IMAGENET_MOBILENET_ID}, ` +
+        `the default model is ${PRETRAINED_DEFAULT_ID} (nsfwjs, from npm) instead of ${IMAGENET_FLOAT_ID}, ` +
         'which embeds plankton better (models/README.md). Put the file there and run `npm run models` to switch.',
     );
   }
@@ -136,14 +144,15 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${model.entry.file}: ${bytes.byteLength} bytes, sha256 ${entry.sha256} (${ms} ms)`);
   }
 
-  // The two built-in defaults follow what could be made; a user's own default is kept.
+  // The built-in defaults (today's, the fallback, and former ones) follow what could be made; a user's own default is kept.
   const preferred = imagenetAvailable ? DEFAULT_MODEL_ID : PRETRAINED_DEFAULT_ID;
+  const builtInDefaults = [DEFAULT_MODEL_ID, PRETRAINED_DEFAULT_ID, ...FORMER_DEFAULT_IDS];
   const base = current && {
     ...current,
     models: current.models.filter(
-      (m) => (m.id !== IMAGENET_MOBILENET_ID || imagenetAvailable) && (m.id !== IMAGENET_ROT4_ID || rot4Available) && (m.id !== INSITU_ID || insituAvailable),
+      (m) => !RETIRED_IDS.includes(m.id) && (!sharedIds.has(m.id) || available.has(m.id)) && (m.id !== INSITU_ID || insituAvailable),
     ),
-    default: [DEFAULT_MODEL_ID, PRETRAINED_DEFAULT_ID].includes(current.default) ? preferred : current.default,
+    default: builtInDefaults.includes(current.default) ? preferred : current.default,
   };
   const next = serialiseManifest(mergeManifest(base, entries, preferred));
   const before = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { readCalibrationTable, rangesOf, type CalibrationTable } from './int8-calibration.ts';
 import { encodeModel } from './onnx-proto-encoder.ts';
-import { IMAGENET_MOBILENET_ID } from './imagenet-mobilenet.ts';
+import { IMAGENET_FLOAT_ID } from './imagenet-mobilenet.ts';
 import { quantizeQdq } from './qdq-quantize.ts';
 import { buildResNet, type ResNetSpec } from './resnet-builder.ts';
 
@@ -40,10 +40,11 @@ const COMMON = { inputName: 'input', outputName: 'embedding' } as const;
 
 /**
  * Id of the manifest's default entry when the manifest has no valid default of its own: the
- * ImageNet MobileNetV2 1.0 int8 (imagenet-mobilenet.ts), when ../shared/models has its file;
+ * ImageNet MobileNetV2 1.0, int8 weights computed in float (imagenet-mobilenet.ts), when
+ * ../shared/models has its file;
  * make-models.ts falls back to the nsfwjs model (PRETRAINED_DEFAULT_ID) when it does not.
  */
-export const DEFAULT_MODEL_ID = IMAGENET_MOBILENET_ID;
+export const DEFAULT_MODEL_ID = IMAGENET_FLOAT_ID;
 
 /** The seeded ResNet18: the small test model, and the exact fp32 reference of its int8 variant. */
 const RESNET18_SPEC: ResNetSpec = {

@@ -82,9 +82,9 @@ describe('generator determinism and the committed manifest', () => {
 
   it('entries say what the models are', () => {
     const manifest = readManifest(MANIFEST_PATH)!;
-    // The default is the ImageNet MobileNetV2 1.0 int8 (imagenet-mobilenet.test.ts), or the nsfwjs
+    // The default is the ImageNet MobileNetV2 1.0 computed in float (imagenet-mobilenet.test.ts), or the nsfwjs
     // MobileNetV2 where ../shared/models is absent (make-models.ts); the seeded ResNets stay test models.
-    expect(['mobilenet-v2-1.0-imagenet-int8', 'mobilenet-v2-1.4-nsfwjs-u8']).toContain(manifest.default);
+    expect(['mobilenet-v2-1.0-imagenet', 'mobilenet-v2-1.4-nsfwjs-u8']).toContain(manifest.default);
     for (const g of GENERATED_MODELS) {
       const e = entryOf(g.entry.id);
       expect(e.name).toContain('untrained, seeded weights');

@@ -85,7 +85,7 @@ describe('nsfwjs MobileNetV2 1.4 converted to ONNX', () => {
     }
     // The default is the ImageNet MobileNetV2 1.0 when ../shared/models has it (imagenet-mobilenet.test.ts),
     // else this one (make-models.ts falls back).
-    expect(['mobilenet-v2-1.0-imagenet-int8', 'mobilenet-v2-1.4-nsfwjs-u8']).toContain(manifest.default);
+    expect(['mobilenet-v2-1.0-imagenet', 'mobilenet-v2-1.4-nsfwjs-u8']).toContain(manifest.default);
   });
 
   it('matches TensorFlow.js on the same inputs: cosine >= 0.9999 per image (fp32 and uint8-weight files)', async () => {
