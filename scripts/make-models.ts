@@ -71,6 +71,16 @@ function testFlag(known: ModelEntry | undefined): { test?: true } {
   return known?.test ? { test: true } : {};
 }
 
+/** The in-situ tail, or null (with the reason printed) when it is missing or unusable: it is optional, so set-up goes on. */
+function readInsituTailOrSay(): ReturnType<typeof readInsituTail> {
+  try {
+    return readInsituTail();
+  } catch (error) {
+    console.log(`make-models: the in-situ model is left out: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   for (const a of argv) {
     if (!(OPTIONS as readonly string[]).includes(a)) {
@@ -115,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
   catalogue.push(...fromShared.filter((m) => available.has(m.entry.id)));
   const imagenetAvailable = available.has(IMAGENET_FLOAT_ID);
   // The in-situ variant: the same file's front plus the fine-tuned tail `npm run adapt` made here (never committed).
-  const tail = readInsituTail();
+  const tail = readInsituTailOrSay();
   const insituAvailable = tail !== null && (imagenetSource !== null || (ifMissing && onDisk(INSITU_ENTRY)));
   if (insituAvailable) catalogue.push({ entry: INSITU_ENTRY, build: () => buildInsituBytes(needSource(), tail) });
   if (!imagenetAvailable) {

@@ -20,8 +20,8 @@ import * as ort from 'onnxruntime-node';
 import { decodeDatasetImage } from '../../bench/quality-dataset.ts';
 import { preprocess } from '../../src/embedding/preprocess.ts';
 import type { Pixels } from '../../src/embedding/pixels.ts';
-import { IMAGENET_MOBILENET_ENTRY, buildImagenetMobilenetBytes, findImagenetMobilenetSource, sharedModelsDir } from '../onnx/imagenet-mobilenet.ts';
-import { BLOCK13, cutFrontBytes } from '../onnx/insitu-tail.ts';
+import { IMAGENET_MOBILENET_ENTRY, buildImagenetFloatBytes, findImagenetMobilenetSource, sharedModelsDir } from '../onnx/imagenet-mobilenet.ts';
+import { BLOCK13, FRONT_KIND, cutFrontBytes } from '../onnx/insitu-tail.ts';
 
 const BATCH = 16;
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   if (![1, 2, 4].includes(rotations)) throw new Error('--rotations must be 1, 2 or 4');
   const source = findImagenetMobilenetSource();
   if (!source) throw new Error(`mobilenetv2-12-int8.onnx not found in ${sharedModelsDir()}: set SHARED_MODELS_DIR`);
-  const session = await ort.InferenceSession.create(block13 ? cutFrontBytes(source) : buildImagenetMobilenetBytes(source), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(block13 ? cutFrontBytes(source) : buildImagenetFloatBytes(source), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const output = block13 ? BLOCK13 : 'embedding';
   const dim = block13 ? 96 * 14 * 14 : 1280;
   const classes = readdirSync(trainDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   await flush();
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'features.f32'), new Uint8Array(features.buffer));
-  writeFileSync(join(outDir, 'labels.json'), JSON.stringify({ classes, label, rotation, files: items.map((it) => it.file), dim }));
+  writeFileSync(join(outDir, 'labels.json'), JSON.stringify({ classes, label, rotation, files: items.map((it) => it.file), dim, ...(block13 ? { front: FRONT_KIND } : {}) }));
   console.log(`${n} vectors of ${items.length} images, ${classes.length} classes → ${outDir} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 

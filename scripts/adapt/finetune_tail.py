@@ -7,7 +7,9 @@ the int8 front (blocks 0-13) of the same file.
 
 Input: <block13 dir>/features.f32 and labels.json from
 `npx tsx scripts/adapt/embed-ndsb-train.ts <train> <dir> --block13` (the front's output for
-every training image, 96 x 14 x 14 float32, through the engine's own preprocessing).
+every training image, 96 x 14 x 14 float32, through the engine's own preprocessing; the front
+computes in float with the file's int8 weights, as the default model does, and labels.json says
+so: the record's `front`).
 
 Why this shape (issue 18: an adaptation must keep the generality of an ImageNet backbone):
  - only the last four blocks move, from the ImageNet weights (dequantised from the int8 file;
@@ -213,6 +215,9 @@ def main():
         'source_sha256': SOURCE_SHA256, 'training_images': int(len(train_idx)), 'training_classes': len(remap),
         'held_out_classes': int(args.hold_out), 'epochs': args.epochs, 'lr': args.lr, 'history': history,
         'torch': torch.__version__,
+        # Which front computed the block-13 features it learnt from (embed-ndsb-train.ts says);
+        # scripts/onnx/insitu-tail.ts grafts the tail only onto that front.
+        'front': meta.get('front', 'int8'),
     }
     json.dump(record, open(f'{args.out_base}.json', 'w'), indent=2)
     print(json.dumps(record, indent=2))

@@ -14,13 +14,21 @@ import { preprocess } from '../../src/embedding/preprocess.ts';
 import { FIXTURE_IMAGES, decodeFixturePng } from './fixture-images.ts';
 import { sha256Hex } from './generated-models.ts';
 import { cosine } from './int8-accuracy.ts';
-import { IMAGENET_MOBILENET_ENTRY, buildImagenetMobilenetBytes, findImagenetMobilenetSource } from './imagenet-mobilenet.ts';
+import { IMAGENET_MOBILENET_ENTRY, buildImagenetFloatBytes, findImagenetMobilenetSource } from './imagenet-mobilenet.ts';
 import { BLOCK13, INSITU_ID, buildInsituBytes, cutFrontBytes, readInsituTail } from './insitu-tail.ts';
 import { readManifest } from './manifest-file.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const source = findImagenetMobilenetSource();
-const tail = readInsituTail();
+/** A tail made on this machine for the current front; one learnt on an older front counts as not made. */
+const tail = (() => {
+  try {
+    return readInsituTail();
+  } catch (error) {
+    console.log(`insitu-tail.test: ${(error as Error).message}`);
+    return null;
+  }
+})();
 if (tail === null) console.log('insitu-tail.test: skipped: models/adapters/insitu-tail.onnx is not made on this machine (npm run adapt learns it from ../shared)');
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 
@@ -63,7 +71,7 @@ describe.skipIf(source === null || tail === null)('the in-situ model: ImageNet f
 
   it('moved the features away from ImageNet (the fine-tuning took), but not far', async () => {
     const x = new ort.Tensor('float32', fixtureTensors(), [FIXTURE_IMAGES.length, 3, 224, 224]);
-    const plain = await ort.InferenceSession.create(buildImagenetMobilenetBytes(source!), ONE_THREAD);
+    const plain = await ort.InferenceSession.create(buildImagenetFloatBytes(source!), ONE_THREAD);
     const adapted = await ort.InferenceSession.create(buildInsituBytes(source!, tail!), ONE_THREAD);
     const a = (await plain.run({ input: x })).embedding.data as Float32Array;
     const b = (await adapted.run({ input: x })).embedding.data as Float32Array;

@@ -1,13 +1,16 @@
 /**
- * The in-situ model: the ImageNet MobileNetV2 1.0 int8 up to block 13, then its last blocks
- * fine-tuned on plankton (ndsb-train) by scripts/adapt/finetune_tail.py.
+ * The in-situ model: the ImageNet MobileNetV2 1.0 up to block 13 (its int8 weights computed in
+ * float, as the default model is: float-compute.ts), then its last blocks fine-tuned on plankton
+ * (ndsb-train) by scripts/adapt/finetune_tail.py on that front's outputs.
  *
  * The tail (`models/adapters/insitu-tail.onnx`, int8 per channel, ~1.7 MB) is made on this
  * machine by `npm run adapt` and never committed: it is learnt from ../shared/fixtures/ndsb-train.
  * Without it the catalogue simply has no in-situ entry. The front comes from the same shared file
  * as the default model and is cut here; nothing is downloaded. The graft:
  *  - front: every node up to the one making `426_quantized` (block 13's output, uint8
- *    [N, 96, 14, 14]), then DequantizeLinear → `block13` float32;
+ *    [N, 96, 14, 14]), then DequantizeLinear → `block13` float32, rewritten to compute in float
+ *    (2026-12-05: 62 ms an image in ORT web at 1 thread with the int8 front; the tail must have
+ *    been trained on the same front, which its record's `front` says);
  *  - tail: the fine-tuned graph (input `block13`, output `embedding` [N, 1280]), its node,
  *    initializer and value names prefixed with `tail/` so they cannot collide with the front's;
  *  - opset 13 for the whole model (the tail's per-channel DequantizeLinear needs it; the front's
@@ -19,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
+import { toFloatCompute } from './float-compute.ts';
 import { IMAGENET_MOBILENET_ENTRY, IMAGENET_MOBILENET_SOURCE_FILE, IMAGENET_MOBILENET_SOURCE_SHA256 } from './imagenet-mobilenet.ts';
 
 const { onnx } = onnxProto;
@@ -30,6 +34,8 @@ export const INSITU_TAIL_BASE = fileURLToPath(new URL('../../models/adapters/ins
 /** Block 13's output in the Model Zoo graph, and the float tensor the tail reads. */
 const FRONT_OUTPUT = '426_quantized';
 export const BLOCK13 = 'block13';
+/** The front a tail is trained on and grafted to (a tail's record names it; older tails were learnt on the int8 front). */
+export const FRONT_KIND = 'float';
 const TAIL_OPSET = 13;
 
 export interface TailRecord {
@@ -39,6 +45,8 @@ export interface TailRecord {
   training_images: number;
   training_classes: number;
   epochs: number;
+  /** The front whose block-13 features it learnt from; absent in tails made before 2026-12-05 (int8). */
+  front?: string;
 }
 
 /** The tail's bytes and record, or null when the adapter files are not there. @throws when they disagree. */
@@ -49,6 +57,9 @@ export function readInsituTail(base = INSITU_TAIL_BASE): { bytes: Uint8Array; re
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== record.sha256) throw new Error(`${base}.onnx: sha256 ${sha} does not match ${base}.json; rerun scripts/adapt/finetune_tail.py or run npm run adapt again`);
   if (record.source_sha256 !== IMAGENET_MOBILENET_SOURCE_SHA256) throw new Error(`${base}.json: trained on another backbone (${record.source_sha256})`);
+  if ((record.front ?? 'int8') !== FRONT_KIND) {
+    throw new Error(`${base}.json: the tail was learnt on the ${record.front ?? 'int8'} front, the graft uses the ${FRONT_KIND} one; run npm run adapt again`);
+  }
   return { bytes, record };
 }
 
@@ -80,13 +91,18 @@ export function cutFront(source: Uint8Array): ModelProto {
   return model;
 }
 
+/** The front the tail reads: cut after block 13 and computed in float (output `block13`). */
 export function cutFrontBytes(sourcePath: string): Uint8Array {
-  return onnx.ModelProto.encode(cutFront(new Uint8Array(readFileSync(sourcePath)))).finish();
+  return floatFront(new Uint8Array(readFileSync(sourcePath)));
+}
+
+function floatFront(source: Uint8Array): Uint8Array {
+  return toFloatCompute(onnx.ModelProto.encode(cutFront(source)).finish());
 }
 
 /** Front + tail as one model with input `input` and output `embedding`. */
 export function graftTail(source: Uint8Array, tailBytes: Uint8Array, docString: string): Uint8Array {
-  const model = cutFront(source);
+  const model: ModelProto = onnx.ModelProto.decode(floatFront(source));
   const graph = model.graph!;
   const tail: ModelProto = onnx.ModelProto.decode(tailBytes);
   const tg = tail.graph!;
@@ -122,7 +138,7 @@ export function graftTail(source: Uint8Array, tailBytes: Uint8Array, docString: 
 const INSITU_SOURCE =
   `${IMAGENET_MOBILENET_ENTRY.source} Adapted for in-situ greyscale imagers: blocks 14-17 and the last 1x1 convolution fine-tuned ` +
   'from the ImageNet weights by scripts/adapt/finetune_tail.py on ndsb-train (PlanktonSet 1.0 / NDSB 2015, ISIIS shadowgraph ' +
-  "images, 99 classes, none of ndsb-dev's), 4 epochs; blocks 0-13 are the ImageNet int8 ones. Tail weights (int8 per channel) in " +
+  "images, 99 classes, none of ndsb-dev's), 4 epochs; blocks 0-13 are the ImageNet ones (int8 weights, computed in float). Tail weights (int8 per channel) in " +
   'models/adapters/insitu-tail.onnx. Measured on ndsb-dev (greyscale) only; colour instruments (FlowCam) could not be measured ' +
   'here (no labelled colour images), so it is a choice, not the default.';
 
