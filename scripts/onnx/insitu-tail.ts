@@ -13,8 +13,8 @@
  *    been trained on the same front, which its record's `front` says);
  *  - tail: the fine-tuned graph (input `block13`, output `embedding` [N, 1280]), its node,
  *    initializer and value names prefixed with `tail/` so they cannot collide with the front's;
- *  - opset 13 for the whole model (the tail's per-channel DequantizeLinear needs it; the front's
- *    QuantizeLinear / QLinearConv / com.microsoft QLinearAdd mean the same at 12 and 13).
+ *  - opset 13 for the whole model, which is then computed in float (float-compute.ts: the
+ *    front's QLinear operators and the tail's stored int8 weights alike).
  * Deterministic: the same two files give the same bytes (the manifest pins them).
  */
 import { createHash } from 'node:crypto';
@@ -102,7 +102,7 @@ function floatFront(source: Uint8Array): Uint8Array {
 
 /** Front + tail as one model with input `input` and output `embedding`. */
 export function graftTail(source: Uint8Array, tailBytes: Uint8Array, docString: string): Uint8Array {
-  const model: ModelProto = onnx.ModelProto.decode(floatFront(source));
+  const model = cutFront(source);
   const graph = model.graph!;
   const tail: ModelProto = onnx.ModelProto.decode(tailBytes);
   const tg = tail.graph!;
@@ -132,7 +132,9 @@ export function graftTail(source: Uint8Array, tailBytes: Uint8Array, docString: 
     { key: 'tail', value: `models/adapters/insitu-tail.onnx sha256 ${createHash('sha256').update(tailBytes).digest('hex')}` },
     { key: 'licence', value: 'Apache-2.0 (ONNX Model Zoo file); BSD-3-Clause (torchvision MobileNetV2 weights); tail fine-tuned by this project' },
   ].map((p) => onnx.StringStringEntryProto.create(p));
-  return onnx.ModelProto.encode(model).finish();
+  // The whole graft computed in float: the front's QLinear operators, and the tail's stored int8
+  // weights as Cast + Mul that ORT folds at load (float-compute.ts).
+  return toFloatCompute(onnx.ModelProto.encode(model).finish());
 }
 
 const INSITU_SOURCE =
