@@ -143,16 +143,15 @@ export const IMAGENET_FLOAT_ID = 'mobilenet-v2-1.0-imagenet';
 
 const FLOAT_SOURCE =
   `${SOURCE} Computed in float32 with the file's int8 weights (scripts/onnx/float-compute.ts: each QLinearConv becomes ` +
-  'DequantizeLinear(weights) + Conv + the ReLU6 clip, each QLinearAdd an Add), so activations are not rounded to 8 bits: ' +
+  'Cast + Mul of its int8 weights (folded at load) + Conv + the ReLU6 clip, each QLinearAdd an Add), so activations are not rounded to 8 bits: ' +
   'faster in ORT web than the int8 graph and better on plankton (bench --only quality, default-model).';
 
-export const IMAGENET_FLOAT_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
-  ...IMAGENET_MOBILENET_ENTRY,
-  id: IMAGENET_FLOAT_ID,
-  name: 'MobileNetV2 1.0 (pretrained on ImageNet; int8 weights, float compute; Apache-2.0 / BSD-3-Clause)',
-  file: `${IMAGENET_FLOAT_ID}.onnx`,
-  source: FLOAT_SOURCE,
-};
+/** A catalogue entry made from the same file with the same preprocessing: its own id, file `<id>.onnx`, name and source. */
+export function imagenetVariant(id: string, name: string, source: string): Omit<ModelEntry, 'sha256' | 'bytes'> {
+  return { ...IMAGENET_MOBILENET_ENTRY, id, name, file: `${id}.onnx`, source };
+}
+
+export const IMAGENET_FLOAT_ENTRY = imagenetVariant(IMAGENET_FLOAT_ID, 'MobileNetV2 1.0 (pretrained on ImageNet; int8 weights, float compute; Apache-2.0 / BSD-3-Clause)', FLOAT_SOURCE);
 
 /** The float model's bytes from the shared file. */
 export function buildImagenetFloatBytes(path: string): Uint8Array {
@@ -168,16 +167,13 @@ function withDocString(bytes: Uint8Array, entry: Pick<ModelEntry, 'name' | 'sour
 /** The rotation-averaged variant of the default (four passes an image). */
 export const IMAGENET_ROT4_ID = 'mobilenet-v2-1.0-imagenet-rot4';
 
-export const IMAGENET_ROT4_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
-  ...IMAGENET_FLOAT_ENTRY,
-  id: IMAGENET_ROT4_ID,
-  name: 'MobileNetV2 1.0 (ImageNet; int8 weights, float compute), rotation-averaged',
-  file: `${IMAGENET_ROT4_ID}.onnx`,
-  source:
-    `${FLOAT_SOURCE} Rotation-averaged: each image is embedded at 0, 90, 180 and 270 degrees in one batch inside the graph and the ` +
+export const IMAGENET_ROT4_ENTRY = imagenetVariant(
+  IMAGENET_ROT4_ID,
+  'MobileNetV2 1.0 (ImageNet; int8 weights, float compute), rotation-averaged',
+  `${FLOAT_SOURCE} Rotation-averaged: each image is embedded at 0, 90, 180 and 270 degrees in one batch inside the graph and the ` +
     'four vectors averaged (as scripts/onnx/rotation-averaging.ts does for the nsfwjs model), so a turned particle gets the same ' +
     `vector; four times the compute of ${IMAGENET_FLOAT_ID}.`,
-};
+);
 
 /**
  * The cut model wrapped to embed each image at four right angles and average (the ModelProto

@@ -21,9 +21,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
-import type { ModelEntry } from '../../src/embedding/manifest-types.ts';
 import { toFloatCompute } from './float-compute.ts';
-import { IMAGENET_MOBILENET_ENTRY, IMAGENET_MOBILENET_SOURCE_FILE, IMAGENET_MOBILENET_SOURCE_SHA256 } from './imagenet-mobilenet.ts';
+import { IMAGENET_MOBILENET_ENTRY, IMAGENET_MOBILENET_SOURCE_FILE, IMAGENET_MOBILENET_SOURCE_SHA256, imagenetVariant } from './imagenet-mobilenet.ts';
 
 const { onnx } = onnxProto;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
@@ -144,13 +143,7 @@ const INSITU_SOURCE =
   'models/adapters/insitu-tail.onnx. Measured on ndsb-dev (greyscale) only; colour instruments (FlowCam) could not be measured ' +
   'here (no labelled colour images), so it is a choice, not the default.';
 
-export const INSITU_ENTRY: Omit<ModelEntry, 'sha256' | 'bytes'> = {
-  ...IMAGENET_MOBILENET_ENTRY,
-  id: INSITU_ID,
-  name: 'MobileNetV2 1.0, last blocks fine-tuned on plankton (in-situ / greyscale imagers)',
-  file: `${INSITU_ID}.onnx`,
-  source: INSITU_SOURCE,
-};
+export const INSITU_ENTRY = imagenetVariant(INSITU_ID, 'MobileNetV2 1.0, last blocks fine-tuned on plankton (in-situ / greyscale imagers)', INSITU_SOURCE);
 
 /** Bytes of the in-situ model from the shared file and the tail made by `npm run adapt`. */
 export function buildInsituBytes(sourcePath: string, tail: { bytes: Uint8Array }): Uint8Array {
